@@ -1,0 +1,55 @@
+// Credential: what credd knows about one credential, split into what may be shown and
+// what is sealed.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <boost/json/object.hpp>
+
+#include "error.hh"
+#include "secret.hh"
+#include "time_text.hh"
+#include "url.hh"
+
+namespace credd {
+
+inline constexpr std::string_view kind_static = "static";
+
+// The non-secret part of a credential. Stored as JSON in LMDB, returned to clients,
+// logged by name. Nothing in it may ever be secret material.
+struct CredentialRecord {
+    std::string name;
+    std::string kind{kind_static};
+    Url match;                         // what URLs it answers for (match.username optional)
+    std::optional<UnixMs> expires_at;  // of the current token; none = does not expire
+    std::map<std::string, std::string> labels;
+    boost::json::object params;        // kind parameters (token_url, client_id…), non-secret
+    std::uint64_t generation = 0;      // bumped on every change of the secret material
+    UnixMs created_at = 0;
+    UnixMs updated_at = 0;
+};
+
+// The sealed part. Empty members are absent.
+struct SecretMaterial {
+    Secret token;          // static token, password or current access token
+    Secret refresh_token;
+    Secret client_secret;
+};
+
+// Names are what users type and what logs show: short, printable, no separators that
+// would need quoting in a shell. [A-Za-z0-9][A-Za-z0-9._@+-]{0,127}
+bool is_valid_name(std::string_view name);
+
+boost::json::object record_to_json(const CredentialRecord& r);
+Result<CredentialRecord> record_from_json(const boost::json::value& v);
+
+// A compact, versioned binary encoding of SecretMaterial; the output is a Secret so
+// the plaintext is wiped as soon as it has been sealed.
+Secret encode_secrets(const SecretMaterial& m);
+Result<SecretMaterial> decode_secrets(std::string_view bytes);
+
+} // namespace credd

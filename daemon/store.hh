@@ -1,0 +1,41 @@
+// Store: durable storage of credential records and their sealed secrets.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "credential.hh"
+#include "error.hh"
+
+namespace credd {
+
+// One credential as read back at start-up. `secrets` holds Errc::corrupt when the
+// sealed blob does not open (tampered, truncated, other key); the record is still
+// listed so the user can see and replace it.
+struct LoadedCredential {
+    CredentialRecord record;
+    Result<SecretMaterial> secrets;
+};
+
+// Every write is one transaction and returns only after it is durable on disk, so a
+// change can be acknowledged to a client the moment the call returns. Calls block
+// (disk, fsync): the daemon makes them from its store worker, never the I/O thread.
+// Not thread-safe: one thread at a time.
+class Store {
+public:
+    virtual ~Store() = default;
+
+    virtual Result<std::vector<LoadedCredential>> load_all() = 0;
+    // Creates or replaces the record and its secrets, atomically.
+    virtual Result<void> put(const CredentialRecord& record, const SecretMaterial& secrets) = 0;
+    // Replaces the record only; the sealed secrets stay as they are.
+    virtual Result<void> put_record(const CredentialRecord& record) = 0;
+    // Removes record and secrets; Errc::not_found when there was nothing.
+    virtual Result<void> remove(std::string_view name) = 0;
+
+    // The environment's directory, for daemon.info and messages.
+    virtual std::string path() const = 0;
+};
+
+} // namespace credd

@@ -62,7 +62,9 @@ public:
 
 } // namespace
 
-std::string_view code_name(Errc e) { return info(e).name; }
+std::string_view code_name(Errc e) {
+    return info(e).name;
+}
 
 Errc errc_from_name(std::string_view name) {
     for (const auto& i : errc_table) {
@@ -73,7 +75,9 @@ Errc errc_from_name(std::string_view name) {
     return Errc::internal;
 }
 
-int jsonrpc_code(Errc e) { return info(e).jsonrpc; }
+int jsonrpc_code(Errc e) {
+    return info(e).jsonrpc;
+}
 
 const boost::system::error_category& credd_category() noexcept {
     static const CreddCategory category;

@@ -1,10 +1,12 @@
 // The wire protocol: request validation and response serialisation.
 #include "protocol.hh"
 
+#include "secret.hh"
+#include "utf8.hh"
+
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-
-#include "utf8.hh"
+#include <boost/json/serializer.hpp>
 
 namespace credd::protocol {
 
@@ -22,10 +24,30 @@ Error invalid_request(std::string what) {
 
 void append_envelope_start(std::string& out, const json::value& id) {
     out += R"({"jsonrpc":"2.0","id":)";
-    out += json::serialize(id);
+    append_json(out, id);
 }
 
 } // namespace
+
+// Serialises in chunks straight into `out`: json::serialize would return a temporary
+// string that is freed unwiped, and values here may hold secrets.
+template <class T>
+void append_chunked(std::string& out, const T& v) {
+    json::serializer sr;
+    sr.reset(&v);
+    char buf[1024];
+    while (!sr.done()) {
+        out += sr.read(buf, sizeof buf);
+    }
+    wipe(buf, sizeof buf);
+}
+
+void append_json(std::string& out, const json::value& v) {
+    append_chunked(out, v);
+}
+void append_json(std::string& out, const json::object& v) {
+    append_chunked(out, v);
+}
 
 Result<Request> parse_request(std::string_view line, json::value& id_out,
                               json::storage_ptr storage) {
@@ -67,6 +89,7 @@ Result<Request> parse_request(std::string_view line, json::value& id_out,
     }
     Request r;
     r.id = id_out;
+    r.notification = id == nullptr;
     r.method = method->get_string();
     // Same storage as the parsed value, so the move below steals instead of copying
     // (a copy would put secret parameters on the general heap, beyond the caller's wipe).
@@ -83,7 +106,7 @@ Result<Request> parse_request(std::string_view line, json::value& id_out,
 void append_result_line(std::string& out, const json::value& id, const json::value& result) {
     append_envelope_start(out, id);
     out += R"(,"result":)";
-    out += json::serialize(result);
+    append_json(out, result);
     out += "}\n";
 }
 
@@ -92,11 +115,11 @@ void append_error_line(std::string& out, const json::value& id, const Error& err
     if (!error.hint.empty()) {
         data["hint"] = error.hint;
     }
-    json::object err{{"code", jsonrpc_code(error.code)}, {"message", error.message},
-                     {"data", std::move(data)}};
+    const json::object err{
+        {"code", jsonrpc_code(error.code)}, {"message", error.message}, {"data", std::move(data)}};
     append_envelope_start(out, id);
     out += R"(,"error":)";
-    out += json::serialize(err);
+    append_json(out, err);
     out += "}\n";
 }
 
@@ -107,7 +130,7 @@ std::string make_request_line(std::uint64_t id, std::string_view method,
     out += R"(,"method":)";
     out += json::serialize(json::string_view(method.data(), method.size()));
     out += R"(,"params":)";
-    out += json::serialize(params);
+    append_json(out, params);
     out += "}\n";
     return out;
 }

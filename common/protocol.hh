@@ -2,16 +2,17 @@
 // credd-protocol(7) documents the same contract for plugin authors; change both together.
 #pragma once
 
+#include "error.hh"
+
 #include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include <boost/json/object.hpp>
 #include <boost/json/storage_ptr.hpp>
 #include <boost/json/value.hpp>
-
-#include "error.hh"
 
 namespace credd::protocol {
 
@@ -31,9 +32,10 @@ inline constexpr std::string_view credential_status = "credential.status";
 inline constexpr std::string_view token_get = "token.get";
 } // namespace method
 
-// A parsed, validated request line. `id` is null for a notification.
+// A parsed, validated request line.
 struct Request {
     boost::json::value id;
+    bool notification = false; // no "id": JSON-RPC says it gets no answer
     std::string method;
     boost::json::object params;
 };
@@ -46,10 +48,15 @@ struct Request {
 Result<Request> parse_request(std::string_view line, boost::json::value& id_out,
                               boost::json::storage_ptr storage = {});
 
+// Appends compact JSON to `out` without temporary copies (values may hold secrets).
+void append_json(std::string& out, const boost::json::value& v);
+void append_json(std::string& out, const boost::json::object& v);
+
 // Appends a response line, terminated by '\n', to `out` (which the caller may wipe).
 void append_result_line(std::string& out, const boost::json::value& id,
                         const boost::json::value& result);
 void append_error_line(std::string& out, const boost::json::value& id, const Error& error);
+// A request line; it may carry a secret, so the caller wipes it after sending.
 std::string make_request_line(std::uint64_t id, std::string_view method,
                               const boost::json::object& params);
 

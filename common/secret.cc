@@ -35,7 +35,9 @@ Secret Secret::adopt(std::string& bytes) {
     return s;
 }
 
-Secret::~Secret() { wipe(m_bytes); }
+Secret::~Secret() {
+    wipe(m_bytes);
+}
 
 Secret::Secret(Secret&& other) noexcept : m_bytes(std::move(other.m_bytes)) {
     wipe(other.m_bytes);
@@ -50,7 +52,9 @@ Secret& Secret::operator=(Secret&& other) noexcept {
     return *this;
 }
 
-void Secret::clear() { wipe(m_bytes); }
+void Secret::clear() {
+    wipe(m_bytes);
+}
 
 bool Secret::equals(std::string_view other) const {
     unsigned char diff = m_bytes.size() == other.size() ? 0 : 1;

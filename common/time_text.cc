@@ -140,11 +140,20 @@ Result<UnixMs> parse_when(std::string_view text, UnixMs now) {
         }
         std::int64_t unit = 0;
         switch (text.back()) {
-        case 's': unit = 1000; break;
-        case 'm': unit = 60'000; break;
-        case 'h': unit = 3'600'000; break;
-        case 'd': unit = 86'400'000; break;
-        default: return bad_time(text);
+        case 's':
+            unit = 1000;
+            break;
+        case 'm':
+            unit = 60'000;
+            break;
+        case 'h':
+            unit = 3'600'000;
+            break;
+        case 'd':
+            unit = 86'400'000;
+            break;
+        default:
+            return bad_time(text);
         }
         if (n > INT64_MAX / unit / 2) {
             return bad_time(text);

@@ -33,13 +33,13 @@ Error bad_url(std::string_view text, std::string_view why) {
 }
 
 bool is_scheme_char(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '+' || c == '-' || c == '.';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '+' ||
+           c == '-' || c == '.';
 }
 
 bool is_host_char(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '.' || c == '_';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '.' || c == '_';
 }
 
 } // namespace
@@ -121,8 +121,7 @@ Result<Url> parse_url(std::string_view text) {
     if (!port.empty()) {
         unsigned value = 0;
         auto [ptr, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
-        if (ec != std::errc{} || ptr != port.data() + port.size() || value == 0 ||
-            value > 65535) {
+        if (ec != std::errc{} || ptr != port.data() + port.size() || value == 0 || value > 65535) {
             return bad_url(text, "bad port");
         }
         if (default_port(url.scheme) != value) {

@@ -1,1 +1,2 @@
-// placeholder
+// Asio's compiled part: built once here, since BOOST_ASIO_SEPARATE_COMPILATION is set.
+#include <boost/asio/impl/src.hpp>

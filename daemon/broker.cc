@@ -1,1 +1,358 @@
-// placeholder
+// Broker: lookup, matching rule, expiry and the change queue.
+#include "broker.hh"
+
+#include "worker.hh"
+
+#include <algorithm>
+#include <memory>
+#include <tuple>
+
+#include <spdlog/spdlog.h>
+
+namespace credd {
+
+namespace {
+
+std::string replace_hint(const CredentialRecord& r) {
+    std::string hint = "store a new token: printf %s \"$NEW_TOKEN\" | cred add " + r.name +
+                       " --url " + r.match.to_string();
+    if (r.match.username) {
+        hint += " --username " + *r.match.username;
+    }
+    if (r.expires_at) {
+        hint += " --expires-at WHEN";
+    }
+    return hint;
+}
+
+Error not_found(std::string_view name) {
+    return make_error(Errc::not_found, "credential " + std::string(name) + ": not found",
+                      "see what there is: cred list");
+}
+
+// The key that orders URL candidates, smallest first (see credd-protocol(7), MATCHING):
+// deeper path prefix, then naming the asked-for username, then username, then a
+// servable token, the one expiring last, and finally the name.
+auto match_rank(const CredentialRecord& r, bool servable, bool asked_username) {
+    const bool names_user = asked_username && r.match.username.has_value();
+    const UnixMs expiry = r.expires_at.value_or(INT64_MAX);
+    return std::make_tuple(-path_depth(r.match.path), !names_user,
+                           r.match.username.value_or(std::string{}), !servable, -expiry,
+                           std::string_view(r.name));
+}
+
+} // namespace
+
+std::string_view status_name(Status s) {
+    switch (s) {
+    case Status::fresh:
+        return "fresh";
+    case Status::expiring:
+        return "expiring";
+    case Status::expired:
+        return "expired";
+    case Status::error:
+        return "error";
+    }
+    return "error";
+}
+
+Broker::Broker(Store& store, Worker& worker) : m_store(store), m_worker(worker) {}
+
+Result<void> Broker::load(UnixMs now) {
+    auto loaded = m_store.load_all();
+    if (!loaded) {
+        return loaded.error();
+    }
+    for (auto& l : *loaded) {
+        std::optional<SecretMaterial> secrets;
+        if (l.secrets) {
+            secrets = std::move(*l.secrets);
+        } else {
+            spdlog::error("credential {}: {}; its other data is kept", l.record.name,
+                          l.secrets.error().message);
+        }
+        std::string name = l.record.name;
+        auto [it, _] = m_entries.insert_or_assign(std::move(name),
+                                                  Entry{std::move(l.record), std::move(secrets)});
+        index(it->second);
+    }
+    spdlog::info("loaded {} credential(s)", m_entries.size());
+    check_expiry(now);
+    return {};
+}
+
+Status Broker::status_of(const Entry& e, UnixMs now) {
+    if (!e.secrets) {
+        return Status::error;
+    }
+    if (!e.record.expires_at) {
+        return Status::fresh;
+    }
+    const UnixMs left = *e.record.expires_at - now;
+    if (left <= expiry_skew_ms) {
+        return Status::expired;
+    }
+    return left <= expiring_window_ms ? Status::expiring : Status::fresh;
+}
+
+bool Broker::is_servable(const Entry& e, UnixMs now) {
+    const Status s = status_of(e, now);
+    return s == Status::fresh || s == Status::expiring;
+}
+
+const Broker::Entry* Broker::best_match(const TokenQuery& q, UnixMs now) const {
+    const auto bucket = m_by_origin.find(q.url->origin());
+    if (bucket == m_by_origin.end()) {
+        return nullptr;
+    }
+    const Entry* best = nullptr;
+    for (const Entry* e : bucket->second) {
+        const auto& m = e->record.match;
+        if (!path_has_prefix(q.url->path, m.path)) {
+            continue;
+        }
+        if (q.username && m.username && *q.username != *m.username) {
+            continue;
+        }
+        const bool asked = q.username.has_value();
+        if (!best || match_rank(e->record, is_servable(*e, now), asked) <
+                         match_rank(best->record, is_servable(*best, now), asked)) {
+            best = e;
+        }
+    }
+    return best;
+}
+
+Result<TokenView> Broker::get_token(const TokenQuery& q, UnixMs now) const {
+    const Entry* e = nullptr;
+    if (q.name) {
+        const auto it = m_entries.find(*q.name);
+        if (it == m_entries.end()) {
+            return not_found(*q.name);
+        }
+        e = &it->second;
+    } else if (q.url) {
+        e = best_match(q, now);
+        if (!e) {
+            return make_error(Errc::not_found,
+                              "no credential matches " + q.url->origin() + q.url->path +
+                                  (q.username ? " for user " + *q.username : ""),
+                              "add one: printf %s \"$TOKEN\" | cred add NAME --url " +
+                                  q.url->origin());
+        }
+    } else {
+        return make_error(Errc::invalid_params, "token.get needs \"name\" or \"url\"");
+    }
+    return serve(*e, q, now);
+}
+
+Result<TokenView> Broker::serve(const Entry& e, const TokenQuery& q, UnixMs now) const {
+    const auto& r = e.record;
+    if (!e.secrets) {
+        return make_error(Errc::corrupt,
+                          "credential " + r.name +
+                              ": sealed secret failed authentication (tampered, truncated or "
+                              "sealed with another key)",
+                          replace_hint(r));
+    }
+    // Fail closed: past its expiry (minus the skew) a token is never handed out.
+    if (status_of(e, now) == Status::expired) {
+        return make_error(Errc::expired,
+                          "credential " + r.name + " expired at " + format_rfc3339(*r.expires_at),
+                          replace_hint(r));
+    }
+    if (r.expires_at && *r.expires_at - now < q.min_valid_ms) {
+        return make_error(Errc::insufficient_validity,
+                          "credential " + r.name + " is valid only until " +
+                              format_rfc3339(*r.expires_at) + ", less than the " +
+                              format_duration(q.min_valid_ms) + " asked for",
+                          replace_hint(r));
+    }
+    return TokenView{r, e.secrets->token.expose()};
+}
+
+CredentialView Broker::view_of(const Entry& e, UnixMs now) const {
+    CredentialView v{e.record, status_of(e, now), std::nullopt};
+    if (!e.secrets) {
+        v.last_error = "corrupt: sealed secret failed authentication";
+    }
+    return v;
+}
+
+std::vector<CredentialView> Broker::list(UnixMs now) const {
+    std::vector<CredentialView> out;
+    out.reserve(m_entries.size());
+    for (const auto& [_, e] : m_entries) {
+        out.push_back(view_of(e, now));
+    }
+    return out;
+}
+
+Result<CredentialView> Broker::status(std::string_view name, UnixMs now) const {
+    const auto it = m_entries.find(name);
+    if (it == m_entries.end()) {
+        return not_found(name);
+    }
+    return view_of(it->second, now);
+}
+
+std::optional<UnixMs> Broker::check_expiry(UnixMs now) {
+    std::optional<UnixMs> next;
+    const auto consider = [&](UnixMs t) {
+        if (t > now && (!next || t < *next)) {
+            next = t;
+        }
+    };
+    for (auto& [name, e] : m_entries) {
+        if (!e.record.expires_at || !e.secrets) {
+            continue;
+        }
+        const UnixMs expires = *e.record.expires_at;
+        const Status s = status_of(e, now);
+        if (s == Status::expired && !e.warned_expired) {
+            spdlog::warn("credential {} expired at {}; it is no longer served", name,
+                         format_rfc3339(expires));
+            e.warned_expired = e.warned_expiring = true;
+        } else if (s == Status::expiring && !e.warned_expiring) {
+            spdlog::warn("credential {} expires at {} (in {}); replace it before then", name,
+                         format_rfc3339(expires), format_duration(expires - now));
+            e.warned_expiring = true;
+        }
+        consider(expires - expiring_window_ms);
+        consider(expires - expiry_skew_ms);
+    }
+    return next;
+}
+
+void Broker::index(const Entry& e) {
+    m_by_origin[e.record.match.origin()].push_back(&e);
+}
+
+void Broker::unindex(const Entry& e) {
+    const auto bucket = m_by_origin.find(e.record.match.origin());
+    if (bucket == m_by_origin.end()) {
+        return;
+    }
+    std::erase(bucket->second, &e);
+    if (bucket->second.empty()) {
+        m_by_origin.erase(bucket);
+    }
+}
+
+void Broker::enqueue(std::function<void()> change) {
+    m_changes.push_back(std::move(change));
+    if (!m_changing) {
+        finish_change();
+    }
+}
+
+// Starts the next queued change, if any; every change calls this when it is done.
+void Broker::finish_change() {
+    if (m_changes.empty()) {
+        m_changing = false;
+        return;
+    }
+    m_changing = true;
+    auto next = std::move(m_changes.front());
+    m_changes.pop_front();
+    next();
+}
+
+void Broker::add(NewCredential credential, std::function<void(Result<AddOutcome>)> done) {
+    auto pending = std::make_shared<NewCredential>(std::move(credential));
+    enqueue([this, pending, done = std::move(done)] {
+        auto& r = pending->record;
+        const UnixMs now = now_ms();
+        const auto existing = m_entries.find(r.name);
+        const bool created = existing == m_entries.end();
+        r.created_at = created ? now : existing->second.record.created_at;
+        r.updated_at = now;
+        r.generation = created ? 1 : existing->second.record.generation + 1;
+        auto result = std::make_shared<Result<void>>();
+        m_worker.submit(
+            [this, pending, result] { *result = m_store.put(pending->record, pending->secrets); },
+            [this, pending, result, created, done] {
+                if (!*result) {
+                    done(result->error());
+                } else {
+                    const std::uint64_t generation = pending->record.generation;
+                    auto [it, _] = m_entries.try_emplace(pending->record.name);
+                    if (!created) {
+                        unindex(it->second);
+                    }
+                    it->second = Entry{std::move(pending->record), std::move(pending->secrets)};
+                    index(it->second);
+                    check_expiry(now_ms());
+                    done(AddOutcome{created, generation});
+                }
+                finish_change();
+            });
+    });
+}
+
+void Broker::update(CredentialChange change, std::function<void(Result<std::uint64_t>)> done) {
+    auto pending = std::make_shared<CredentialChange>(std::move(change));
+    enqueue([this, pending, done = std::move(done)] {
+        const auto it = m_entries.find(pending->name);
+        if (it == m_entries.end()) {
+            done(not_found(pending->name));
+            return finish_change();
+        }
+        auto record = std::make_shared<CredentialRecord>(it->second.record);
+        if (pending->match) {
+            auto username = record->match.username;
+            record->match = *pending->match;
+            record->match.username = pending->match->username ? pending->match->username : username;
+        }
+        if (pending->username) {
+            record->match.username = *pending->username;
+        }
+        if (pending->expires_at) {
+            record->expires_at = *pending->expires_at;
+        }
+        if (pending->labels) {
+            record->labels = *pending->labels;
+        }
+        record->updated_at = now_ms();
+        auto result = std::make_shared<Result<void>>();
+        m_worker.submit([this, record, result] { *result = m_store.put_record(*record); },
+                        [this, record, result, done] {
+                            if (!*result) {
+                                done(result->error());
+                            } else {
+                                Entry& e = m_entries.at(record->name);
+                                unindex(e);
+                                e.record = std::move(*record);
+                                e.warned_expiring = e.warned_expired = false;
+                                index(e);
+                                check_expiry(now_ms());
+                                done(e.record.generation);
+                            }
+                            finish_change();
+                        });
+    });
+}
+
+void Broker::remove(std::string name, std::function<void(Result<void>)> done) {
+    auto pending = std::make_shared<std::string>(std::move(name));
+    enqueue([this, pending, done = std::move(done)] {
+        if (!m_entries.contains(*pending)) {
+            done(not_found(*pending));
+            return finish_change();
+        }
+        auto result = std::make_shared<Result<void>>();
+        m_worker.submit([this, pending, result] { *result = m_store.remove(*pending); },
+                        [this, pending, result, done] {
+                            if (*result) {
+                                const auto it = m_entries.find(*pending);
+                                unindex(it->second);
+                                m_entries.erase(it);
+                            }
+                            done(*result);
+                            finish_change();
+                        });
+    });
+}
+
+} // namespace credd

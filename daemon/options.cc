@@ -1,1 +1,129 @@
-// placeholder
+// DaemonOptions: parsing credd's command line.
+#include "options.hh"
+
+#include "paths.hh"
+
+#include <charconv>
+
+namespace credd {
+
+const char* const daemon_usage = R"(usage: credd [options]
+
+credd keeps your credentials, refreshes them, and answers cred, git, docker and
+editor plugins on a Unix socket. It runs in the foreground and logs to stderr;
+`cred` starts it on demand, and systemd can socket-activate it.
+
+options:
+  --socket PATH          socket to serve (default $XDG_RUNTIME_DIR/credd/socket,
+                         or /tmp/credd-$UID/socket without XDG_RUNTIME_DIR)
+  --data-dir DIR         store directory (default $XDG_DATA_HOME/credd)
+  --key-store file       where the data key that seals secrets lives; `file` is a
+                         0600 key file (the only store until the keyring lands)
+  --key-file PATH        key file (default $XDG_CONFIG_HOME/credd/key)
+  --log-level LEVEL      trace, debug, info, warn, error or off (default info)
+  --idle-timeout SECS    close a connection silent this long, or one that does
+                         not read its answers (default 60)
+  --max-connections N    open connections served at once (default 256)
+  --ready-fd FD          write "READY" to FD once serving, or "ERROR <why>" if
+                         start-up fails (used by cred to start the daemon)
+  -h, --help             show this help
+  --version              show the version
+)";
+
+namespace {
+
+Error usage_error(std::string message) {
+    return make_error(Errc::invalid_params, "credd: " + std::move(message), "run: credd --help");
+}
+
+Result<long> parse_number(const std::string& flag, const std::string& text, long min, long max) {
+    long value = 0;
+    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc{} || ptr != text.data() + text.size() || value < min || value > max) {
+        return usage_error(flag + ": expected a number from " + std::to_string(min) + " to " +
+                           std::to_string(max) + ", got \"" + text + '"');
+    }
+    return value;
+}
+
+bool is_log_level(const std::string& s) {
+    for (const char* l : {"trace", "debug", "info", "warn", "error", "off"}) {
+        if (s == l) {
+            return true;
+        }
+    }
+    return false;
+}
+
+} // namespace
+
+Result<DaemonOptions> parse_daemon_options(const std::vector<std::string>& args) {
+    DaemonOptions o;
+    o.socket_path = paths::default_socket();
+    o.data_dir = paths::default_data_dir();
+    o.key_file = paths::default_config_dir() + "/key";
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        std::string flag = args[i];
+        std::string value;
+        bool has_inline = false;
+        if (const auto eq = flag.find('='); flag.starts_with("--") && eq != std::string::npos) {
+            value = flag.substr(eq + 1);
+            flag.resize(eq);
+            has_inline = true;
+        }
+        if (flag == "-h" || flag == "--help") {
+            o.show_help = true;
+            continue;
+        }
+        if (flag == "--version") {
+            o.show_version = true;
+            continue;
+        }
+        if (!has_inline) {
+            if (i + 1 >= args.size()) {
+                return usage_error(flag + ": needs a value");
+            }
+            value = args[++i];
+        }
+        if (flag == "--socket") {
+            o.socket_path = value;
+        } else if (flag == "--data-dir") {
+            o.data_dir = value;
+        } else if (flag == "--key-file") {
+            o.key_file = value;
+        } else if (flag == "--key-store") {
+            if (value != "file") {
+                return usage_error("--key-store: \"" + value + "\" is not available; use file");
+            }
+            o.key_store = value;
+        } else if (flag == "--log-level") {
+            if (!is_log_level(value)) {
+                return usage_error("--log-level: unknown level \"" + value + '"');
+            }
+            o.log_level = value;
+        } else if (flag == "--idle-timeout") {
+            auto n = parse_number(flag, value, 1, 86400);
+            if (!n) {
+                return n.error();
+            }
+            o.idle_timeout = std::chrono::seconds(*n);
+        } else if (flag == "--max-connections") {
+            auto n = parse_number(flag, value, 1, 65536);
+            if (!n) {
+                return n.error();
+            }
+            o.max_connections = static_cast<std::size_t>(*n);
+        } else if (flag == "--ready-fd") {
+            auto n = parse_number(flag, value, 0, 65535);
+            if (!n) {
+                return n.error();
+            }
+            o.ready_fd = static_cast<int>(*n);
+        } else {
+            return usage_error("unknown option \"" + flag + '"');
+        }
+    }
+    return o;
+}
+
+} // namespace credd

@@ -1,13 +1,13 @@
 // Private directories: creation with the right mode, verification of existing ones.
 #include "private_dir.hh"
 
+#include "paths.hh"
+
 #include <cerrno>
 #include <cstring>
 
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include "paths.hh"
 
 namespace credd {
 
@@ -33,8 +33,9 @@ Result<void> verify_dir(const std::string& path) {
                       "move it away: mv '" + path + "' '" + path + ".old'");
     }
     if (st.st_uid != ::geteuid()) {
-        return unsafe(path, "owned by uid " + std::to_string(st.st_uid) + ", not by us (uid " +
-                                std::to_string(::geteuid()) + ")",
+        return unsafe(path,
+                      "owned by uid " + std::to_string(st.st_uid) + ", not by us (uid " +
+                          std::to_string(::geteuid()) + ")",
                       "someone else created it; remove it as its owner or root: rm -r '" + path +
                           "'");
     }
@@ -66,8 +67,8 @@ Result<void> ensure_private_dir(const std::string& path) {
     const int err = errno;
     ::umask(old_umask);
     if (rc != 0 && err != EEXIST) {
-        return make_error(Errc::io_error, path + ": cannot create directory: " +
-                                              std::strerror(err));
+        return make_error(Errc::io_error,
+                          path + ": cannot create directory: " + std::strerror(err));
     }
     return verify_dir(path);
 }
@@ -78,8 +79,8 @@ Result<void> check_private_file(const std::string& path) {
         return make_error(Errc::io_error, path + ": " + std::strerror(errno));
     }
     if (!S_ISREG(st.st_mode)) {
-        return unsafe(path, "is not a regular file", "move it away: mv '" + path + "' '" + path +
-                                                         ".old'");
+        return unsafe(path, "is not a regular file",
+                      "move it away: mv '" + path + "' '" + path + ".old'");
     }
     if (st.st_uid != ::geteuid()) {
         return unsafe(path, "owned by uid " + std::to_string(st.st_uid) + ", not by us",

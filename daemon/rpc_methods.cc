@@ -1,1 +1,400 @@
-// placeholder
+// RpcMethods: one table entry and one handler per method (credd-protocol(7) is the contract).
+#include "rpc_methods.hh"
+
+#include "broker.hh"
+#include "protocol.hh"
+
+#include <array>
+#include <initializer_list>
+
+#include <unistd.h>
+
+namespace credd {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::size_t max_labels = 64;
+constexpr std::size_t max_label_bytes = 256;
+constexpr std::int64_t max_min_valid_s = 366LL * 86400;
+
+// Unknown parameters are refused rather than ignored, so a misspelt option
+// ("expire_at") fails loudly instead of silently doing less than asked.
+Result<void> check_known(const json::object& params,
+                         std::initializer_list<std::string_view> known) {
+    for (const auto& kv : params) {
+        bool ok = false;
+        for (auto k : known) {
+            ok = ok || kv.key() == k;
+        }
+        if (!ok) {
+            return make_error(Errc::invalid_params,
+                              "unknown parameter \"" + std::string(kv.key()) + '"');
+        }
+    }
+    return {};
+}
+
+// The first failure among several parameter reads, in parameter order.
+template <class... Results>
+std::optional<Error> first_error(const Results&... results) {
+    std::optional<Error> first;
+    ((first || results ? void() : void(first = results.error())), ...);
+    return first;
+}
+
+json::value nullable(const std::optional<std::string>& s) {
+    return s ? json::value(*s) : json::value(nullptr);
+}
+
+json::value nullable(const std::optional<UnixMs>& t) {
+    return t ? json::value(*t) : json::value(nullptr);
+}
+
+std::string match_url(const Url& match) {
+    Url u = match;
+    u.username.reset();
+    return u.to_string();
+}
+
+Result<std::string> get_name(const json::object& params) {
+    auto name = protocol::get_string(params, "name");
+    if (name && !is_valid_name(*name)) {
+        return make_error(Errc::invalid_params,
+                          "invalid credential name: use letters, digits and ._@+- (at most 128)");
+    }
+    return name;
+}
+
+Result<std::optional<Url>> get_url(const json::object& params) {
+    auto text = protocol::get_optional_string(params, "url");
+    if (!text) {
+        return text.error();
+    }
+    if (!*text) {
+        return std::optional<Url>{};
+    }
+    auto url = parse_url(**text);
+    if (!url) {
+        return url.error();
+    }
+    return std::optional<Url>(std::move(*url));
+}
+
+Result<std::map<std::string, std::string>> get_labels(const json::value& v) {
+    if (!v.is_object() || v.get_object().size() > max_labels) {
+        return make_error(Errc::invalid_params, "\"labels\" must be an object of at most 64 "
+                                                "string values");
+    }
+    std::map<std::string, std::string> labels;
+    for (const auto& kv : v.get_object()) {
+        if (!kv.value().is_string() || kv.key().empty() || kv.key().size() > max_label_bytes ||
+            kv.value().get_string().size() > max_label_bytes) {
+            return make_error(Errc::invalid_params, "label \"" + std::string(kv.key()) +
+                                                        "\": key and value must be strings of "
+                                                        "1 to 256 bytes");
+        }
+        labels.emplace(kv.key(), kv.value().get_string());
+    }
+    return labels;
+}
+
+json::object credential_json(const CredentialView& v, const json::storage_ptr& sp) {
+    const auto& r = v.record;
+    json::object labels(sp);
+    for (const auto& [k, val] : r.labels) {
+        labels[k] = val;
+    }
+    return json::object({{"name", r.name},
+                         {"kind", r.kind},
+                         {"url", match_url(r.match)},
+                         {"username", nullable(r.match.username)},
+                         {"labels", std::move(labels)},
+                         {"expires_at", nullable(r.expires_at)},
+                         {"status", status_name(v.status)},
+                         {"created_at", r.created_at},
+                         {"updated_at", r.updated_at}},
+                        sp);
+}
+
+json::object status_json(const CredentialView& v, const std::string& protection,
+                         const json::storage_ptr& sp) {
+    const auto& r = v.record;
+    return json::object({{"name", r.name},
+                         {"kind", r.kind},
+                         {"url", match_url(r.match)},
+                         {"username", nullable(r.match.username)},
+                         {"status", status_name(v.status)},
+                         {"expires_at", nullable(r.expires_at)},
+                         {"next_refresh", nullptr},
+                         {"last_refresh", nullptr},
+                         {"last_error", nullable(v.last_error)},
+                         {"protection", protection}},
+                        sp);
+}
+
+void daemon_info(RpcCall call) {
+    const auto& info = call.context.info;
+    const auto uptime = std::chrono::steady_clock::now() - info.started;
+    call.reply(json::value(json::object(
+        {{"version", CREDD_VERSION},
+         {"protocol", protocol::version},
+         {"pid", ::getpid()},
+         {"uptime_ms", std::chrono::duration_cast<std::chrono::milliseconds>(uptime).count()},
+         {"socket", info.socket_path},
+         {"store", info.store_path},
+         {"key_protection", info.key_protection},
+         {"key_location", info.key_location},
+         {"credentials", call.context.broker.size()}},
+        call.storage)));
+}
+
+Result<NewCredential> parse_new_credential(const json::object& p) {
+    if (auto known =
+            check_known(p, {"name", "url", "username", "kind", "expires_at", "labels", "secret"});
+        !known) {
+        return known.error();
+    }
+    auto name = get_name(p);
+    auto url = get_url(p);
+    auto username = protocol::get_optional_string(p, "username");
+    auto kind = protocol::get_optional_string(p, "kind");
+    auto expires_at = protocol::get_optional_int(p, "expires_at");
+    if (auto e = first_error(name, url, username, kind, expires_at)) {
+        return *e;
+    }
+    if (!*url) {
+        return make_error(Errc::invalid_params, "missing parameter \"url\"");
+    }
+    if (*kind && **kind != kind_static) {
+        return make_error(Errc::invalid_params, "kind \"" + **kind +
+                                                    "\" is not supported yet; "
+                                                    "use \"static\"");
+    }
+    NewCredential c;
+    c.record.name = std::move(*name);
+    c.record.match = std::move(**url);
+    if (*username) {
+        c.record.match.username = std::move(**username);
+    }
+    c.record.expires_at = *expires_at;
+    if (const auto* labels = p.if_contains("labels")) {
+        auto parsed = get_labels(*labels);
+        if (!parsed) {
+            return parsed.error();
+        }
+        c.record.labels = std::move(*parsed);
+    }
+    const auto* secret = p.if_contains("secret");
+    const auto* token =
+        secret && secret->is_object() ? secret->get_object().if_contains("token") : nullptr;
+    if (!token || !token->is_string() || token->get_string().empty()) {
+        return make_error(Errc::invalid_params, "\"secret\" must be an object with a non-empty "
+                                                "string \"token\"");
+    }
+    c.secrets.token = Secret(std::string_view(token->get_string()));
+    return c;
+}
+
+void credential_add(RpcCall call) {
+    auto credential = parse_new_credential(call.params);
+    if (!credential) {
+        return call.reply(credential.error());
+    }
+    std::string name = credential->record.name;
+    call.context.broker.add(std::move(*credential), [reply = call.reply, sp = call.storage,
+                                                     name](auto outcome) {
+        if (!outcome) {
+            return reply(outcome.error());
+        }
+        reply(json::value(json::object(
+            {{"name", name}, {"created", outcome->created}, {"generation", outcome->generation}},
+            sp)));
+    });
+}
+
+Result<CredentialChange> parse_change(const json::object& p) {
+    if (auto known = check_known(p, {"name", "url", "username", "expires_at", "labels"}); !known) {
+        return known.error();
+    }
+    auto name = get_name(p);
+    if (!name) {
+        return name.error();
+    }
+    CredentialChange c;
+    c.name = std::move(*name);
+    auto url = get_url(p);
+    if (!url) {
+        return url.error();
+    }
+    c.match = std::move(*url);
+    if (p.contains("username")) {
+        auto username = protocol::get_optional_string(p, "username");
+        if (!username) {
+            return username.error();
+        }
+        c.username = std::move(*username);
+    }
+    if (p.contains("expires_at")) {
+        auto expires_at = protocol::get_optional_int(p, "expires_at");
+        if (!expires_at) {
+            return expires_at.error();
+        }
+        c.expires_at = *expires_at;
+    }
+    if (const auto* labels = p.if_contains("labels")) {
+        auto parsed = get_labels(*labels);
+        if (!parsed) {
+            return parsed.error();
+        }
+        c.labels = std::move(*parsed);
+    }
+    return c;
+}
+
+void credential_update(RpcCall call) {
+    auto change = parse_change(call.params);
+    if (!change) {
+        return call.reply(change.error());
+    }
+    std::string name = change->name;
+    call.context.broker.update(
+        std::move(*change), [reply = call.reply, sp = call.storage, name](auto generation) {
+            if (!generation) {
+                return reply(generation.error());
+            }
+            reply(json::value(json::object({{"name", name}, {"generation", *generation}}, sp)));
+        });
+}
+
+void credential_remove(RpcCall call) {
+    if (auto known = check_known(call.params, {"name"}); !known) {
+        return call.reply(known.error());
+    }
+    auto name = get_name(call.params);
+    if (!name) {
+        return call.reply(name.error());
+    }
+    call.context.broker.remove(
+        *name, [reply = call.reply, sp = call.storage, name = *name](Result<void> removed) {
+            if (!removed) {
+                return reply(removed.error());
+            }
+            reply(json::value(json::object({{"name", name}, {"removed", true}}, sp)));
+        });
+}
+
+void credential_list(RpcCall call) {
+    if (auto known = check_known(call.params, {}); !known) {
+        return call.reply(known.error());
+    }
+    json::array out(call.storage);
+    for (const auto& v : call.context.broker.list(now_ms())) {
+        out.push_back(credential_json(v, call.storage));
+    }
+    call.reply(json::value(json::object({{"credentials", std::move(out)}}, call.storage)));
+}
+
+void credential_status(RpcCall call) {
+    if (auto known = check_known(call.params, {"name"}); !known) {
+        return call.reply(known.error());
+    }
+    const UnixMs now = now_ms();
+    const auto& protection = call.context.info.key_protection;
+    json::array out(call.storage);
+    if (call.params.contains("name")) {
+        auto name = get_name(call.params);
+        if (!name) {
+            return call.reply(name.error());
+        }
+        auto view = call.context.broker.status(*name, now);
+        if (!view) {
+            return call.reply(view.error());
+        }
+        out.push_back(status_json(*view, protection, call.storage));
+    } else {
+        for (const auto& v : call.context.broker.list(now)) {
+            out.push_back(status_json(v, protection, call.storage));
+        }
+    }
+    call.reply(json::value(json::object({{"credentials", std::move(out)}}, call.storage)));
+}
+
+Result<TokenQuery> parse_token_query(const json::object& p) {
+    if (auto known = check_known(p, {"name", "url", "username", "min_valid"}); !known) {
+        return known.error();
+    }
+    TokenQuery q;
+    if (p.contains("name")) {
+        auto name = get_name(p);
+        if (!name) {
+            return name.error();
+        }
+        q.name = std::move(*name);
+    }
+    auto url = get_url(p);
+    auto username = protocol::get_optional_string(p, "username");
+    auto min_valid = protocol::get_optional_int(p, "min_valid");
+    if (auto e = first_error(url, username, min_valid)) {
+        return *e;
+    }
+    if (q.name.has_value() == url->has_value()) {
+        return make_error(Errc::invalid_params, "token.get needs either \"name\" or \"url\"");
+    }
+    q.url = std::move(*url);
+    q.username = *username ? std::move(*username) : (q.url ? q.url->username : std::nullopt);
+    const std::int64_t min_valid_s = min_valid->value_or(0);
+    if (min_valid_s < 0 || min_valid_s > max_min_valid_s) {
+        return make_error(Errc::invalid_params, "\"min_valid\" must be 0 to " +
+                                                    std::to_string(max_min_valid_s) + " seconds");
+    }
+    q.min_valid_ms = min_valid_s * 1000;
+    return q;
+}
+
+void token_get(RpcCall call) {
+    auto query = parse_token_query(call.params);
+    if (!query) {
+        return call.reply(query.error());
+    }
+    auto token = call.context.broker.get_token(*query, now_ms());
+    if (!token) {
+        return call.reply(token.error());
+    }
+    const auto& r = token->record;
+    call.reply(json::value(json::object({{"token", token->token},
+                                         {"name", r.name},
+                                         {"username", nullable(r.match.username)},
+                                         {"expires_at", nullable(r.expires_at)},
+                                         {"generation", r.generation}},
+                                        call.storage)));
+}
+
+struct MethodEntry {
+    std::string_view name;
+    RpcHandler handler;
+};
+
+constexpr std::array methods{
+    MethodEntry{protocol::method::daemon_info, daemon_info},
+    MethodEntry{protocol::method::credential_add, credential_add},
+    MethodEntry{protocol::method::credential_update, credential_update},
+    MethodEntry{protocol::method::credential_remove, credential_remove},
+    MethodEntry{protocol::method::credential_list, credential_list},
+    MethodEntry{protocol::method::credential_status, credential_status},
+    MethodEntry{protocol::method::token_get, token_get},
+};
+
+} // namespace
+
+RpcHandler find_rpc_handler(std::string_view method) {
+    for (const auto& m : methods) {
+        if (m.name == method) {
+            return m.handler;
+        }
+    }
+    return nullptr;
+}
+
+} // namespace credd

@@ -1,1 +1,274 @@
-// placeholder
+// Session: reading lines, answering them in order, and enforcing every limit.
+#include "session.hh"
+
+#include "protocol.hh"
+#include "rpc_methods.hh"
+#include "secret.hh"
+
+#include <algorithm>
+#include <cstring>
+#include <exception>
+
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+#include <spdlog/spdlog.h>
+
+namespace credd {
+
+namespace json = boost::json;
+namespace asio = boost::asio;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr std::size_t initial_input_bytes = 4096;
+// A line may be max_line_bytes long plus its '\n'.
+constexpr std::size_t max_input_bytes = protocol::max_line_bytes + 1;
+
+double ms_since(Clock::time_point t) {
+    return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
+}
+
+} // namespace
+
+Session::Session(Socket socket, PeerIdentity peer, RpcContext& rpc, SessionOptions options)
+    : m_socket(std::move(socket)), m_timer(m_socket.get_executor()), m_peer(peer), m_rpc(rpc),
+      m_options(std::move(options)) {
+    m_in.resize(initial_input_bytes);
+}
+
+Session::~Session() {
+    wipe(m_in);
+    wipe(m_out);
+}
+
+void Session::start() {
+    m_deadline = Clock::now() + m_options.idle_timeout;
+    arm_deadline();
+    read_more();
+}
+
+void Session::drain() {
+    m_draining = true;
+    if (m_state == State::reading) {
+        // Nothing in hand: stop waiting for a request that may never come.
+        close();
+    }
+}
+
+void Session::read_more() {
+    if (m_draining) {
+        return close();
+    }
+    m_state = State::reading;
+    m_deadline = Clock::now() + m_options.idle_timeout;
+    if (m_end == m_in.size()) {
+        grow_input();
+    }
+    m_socket.async_read_some(asio::buffer(m_in.data() + m_end, m_in.size() - m_end),
+                             [self = shared_from_this()](const boost::system::error_code& ec,
+                                                         std::size_t n) { self->on_read(ec, n); });
+}
+
+void Session::on_read(const boost::system::error_code& ec, std::size_t n) {
+    if (m_state != State::reading) {
+        return; // closed, or answering an idle timeout: what arrives now is dropped
+    }
+    if (ec) {
+        if (ec != asio::error::eof && ec != asio::error::operation_aborted) {
+            spdlog::debug("connection from pid {}: read failed: {}", m_peer.pid, ec.message());
+        }
+        return close();
+    }
+    m_end += n;
+    process();
+}
+
+// The one place a connection's exceptions stop: a bug or exhaustion while handling
+// one client closes that client, never the daemon.
+void Session::process() {
+    try {
+        process_lines();
+    } catch (const std::exception& e) {
+        spdlog::error("connection from pid {}: closed after internal error: {}", m_peer.pid,
+                      e.what());
+        close();
+    }
+}
+
+void Session::process_lines() {
+    m_state = State::handling;
+    while (m_state == State::handling && !m_close_after_write) {
+        const char* begin = m_in.data() + m_begin;
+        const char* end = m_in.data() + m_end;
+        const char* newline = std::find(begin, end, '\n');
+        if (newline == end) {
+            if (m_end - m_begin >= max_input_bytes) {
+                on_reply(InFlight{nullptr, false, {}, Clock::now()},
+                         make_error(Errc::line_too_long, "request line longer than 65536 bytes"));
+                m_close_after_write = true;
+            }
+            break;
+        }
+        std::string_view line(begin, static_cast<std::size_t>(newline - begin));
+        m_begin = static_cast<std::size_t>(newline - m_in.data()) + 1;
+        if (!line.empty() && line.back() == '\r') {
+            line.remove_suffix(1);
+        }
+        if (!line.empty()) {
+            handle_line(line);
+        }
+    }
+    if (m_state != State::handling) {
+        return; // waiting for an asynchronous answer, or closed
+    }
+    compact_input();
+    if (!m_out.empty()) {
+        return flush();
+    }
+    read_more();
+}
+
+void Session::handle_line(std::string_view line) {
+    InFlight call{nullptr, false, {}, Clock::now()};
+    // Everything parsed for the previous request has been answered and serialised.
+    m_arena.reset();
+    auto request = protocol::parse_request(line, call.id, json::storage_ptr(&m_arena));
+    if (!request) {
+        return on_reply(call, request.error());
+    }
+    call.notification = request->notification;
+    call.method = request->method.substr(0, 64);
+    const RpcHandler handler = find_rpc_handler(request->method);
+    if (!handler) {
+        return on_reply(call,
+                        make_error(Errc::method_not_found, "unknown method \"" + call.method + '"',
+                                   "see credd-protocol(7) for the methods"));
+    }
+    m_state = State::awaiting_reply;
+    m_in_handler = true;
+    handler(RpcCall{m_rpc, request->params, json::storage_ptr(&m_arena),
+                    [self = shared_from_this(), call](Result<json::value> result) {
+                        self->on_reply(call, result);
+                    }});
+    m_in_handler = false;
+}
+
+void Session::on_reply(const InFlight& call, const Result<json::value>& result) {
+    if (m_state == State::closed) {
+        return;
+    }
+    const std::string_view method = call.method.empty() ? "-" : std::string_view(call.method);
+    const std::string_view outcome = result ? "ok" : code_name(result.error().code);
+    spdlog::info("{} {} {:.3f}ms pid {}", method, outcome, ms_since(call.started), m_peer.pid);
+    // JSON-RPC: a notification (no "id") is never answered, not even with an error.
+    if (!call.notification) {
+        if (result) {
+            protocol::append_result_line(m_out, call.id, *result);
+        } else {
+            protocol::append_error_line(m_out, call.id, result.error());
+        }
+    }
+    const bool was_async = m_state == State::awaiting_reply && !m_in_handler;
+    m_state = State::handling;
+    if (was_async) {
+        process();
+    }
+}
+
+void Session::flush() {
+    m_state = State::writing;
+    m_deadline = Clock::now() + m_options.idle_timeout;
+    asio::async_write(m_socket, asio::buffer(m_out),
+                      [self = shared_from_this()](const boost::system::error_code& ec,
+                                                  std::size_t) { self->on_written(ec); });
+}
+
+void Session::on_written(const boost::system::error_code& ec) {
+    // The answers may hold tokens: wipe them once the kernel has them.
+    wipe(m_out);
+    if (m_state == State::closed) {
+        return;
+    }
+    if (ec || m_close_after_write) {
+        return close();
+    }
+    process();
+}
+
+void Session::grow_input() {
+    // Grow by copying into a fresh buffer and wiping the old one: std::string's own
+    // reallocation would free the old bytes unwiped.
+    std::string bigger(std::min(m_in.size() * 4, max_input_bytes), '\0');
+    std::copy(m_in.begin() + static_cast<std::ptrdiff_t>(m_begin),
+              m_in.begin() + static_cast<std::ptrdiff_t>(m_end), bigger.begin());
+    wipe(m_in);
+    m_in = std::move(bigger);
+    m_end -= m_begin;
+    m_begin = 0;
+}
+
+void Session::compact_input() {
+    if (m_begin == 0) {
+        return;
+    }
+    const std::size_t rest = m_end - m_begin;
+    std::memmove(m_in.data(), m_in.data() + m_begin, rest);
+    wipe(m_in.data() + rest, m_end - rest);
+    m_begin = 0;
+    m_end = rest;
+}
+
+// One timer per connection, re-armed lazily: operations only move m_deadline, and the
+// timer, when it fires early, sleeps again until the current deadline. That keeps the
+// per-request cost to reading the clock.
+void Session::arm_deadline() {
+    m_timer.expires_at(m_deadline);
+    m_timer.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+        self->on_deadline(ec);
+    });
+}
+
+void Session::on_deadline(const boost::system::error_code& ec) {
+    if (ec || m_state == State::closed) {
+        return;
+    }
+    if (m_state == State::awaiting_reply || Clock::now() < m_deadline) {
+        // The daemon itself is busy (its own deadlines apply there), or there was
+        // activity since the timer was set.
+        if (m_state == State::awaiting_reply) {
+            m_deadline = Clock::now() + m_options.idle_timeout;
+        }
+        return arm_deadline();
+    }
+    if (m_state == State::writing) {
+        spdlog::warn("connection from pid {}: not reading its answers; closed", m_peer.pid);
+        return close();
+    }
+    spdlog::info("connection from pid {}: idle for {}s; closed", m_peer.pid,
+                 m_options.idle_timeout.count() / 1000);
+    protocol::append_error_line(m_out, nullptr,
+                                make_error(Errc::idle_timeout, "connection idle too long; closed",
+                                           "reconnect and send a request"));
+    m_close_after_write = true;
+    flush();
+    arm_deadline();
+}
+
+void Session::close() {
+    if (m_state == State::closed) {
+        return;
+    }
+    m_state = State::closed;
+    boost::system::error_code ignored;
+    m_timer.cancel();
+    m_socket.close(ignored);
+    wipe(m_in);
+    wipe(m_out);
+    m_arena.reset();
+    if (m_options.on_closed) {
+        m_options.on_closed(this);
+    }
+}
+
+} // namespace credd

@@ -1,0 +1,126 @@
+// Broker: the in-memory index of credentials, lookup by name or URL, fail-closed expiry,
+// and the one path through which credentials change.
+#pragma once
+
+#include "credential.hh"
+#include "error.hh"
+#include "store.hh"
+#include "time_text.hh"
+#include "url.hh"
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace credd {
+
+class Worker;
+
+// A token this close to its expiry counts as expired: it would die on the way to the
+// server that checks it. DESIGN.md's "small skew".
+inline constexpr std::int64_t expiry_skew_ms = 5'000;
+// A static token this close to its expiry is `expiring`, and the daemon warns once.
+inline constexpr std::int64_t expiring_window_ms = 7LL * 24 * 3600 * 1000;
+
+enum class Status { fresh, expiring, expired, error };
+std::string_view status_name(Status s);
+
+struct TokenQuery {
+    std::optional<std::string> name; // either a name…
+    std::optional<Url> url;          // …or a URL, with an optional username
+    std::optional<std::string> username;
+    std::int64_t min_valid_ms = 0;
+};
+
+// A view into the index, valid until the next change: serialise it, don't keep it.
+struct TokenView {
+    const CredentialRecord& record;
+    std::string_view token;
+};
+
+struct CredentialView {
+    const CredentialRecord& record;
+    Status status;
+    std::optional<std::string> last_error;
+};
+
+struct NewCredential {
+    CredentialRecord record; // name, kind, match, expires_at, labels; the rest is ours
+    SecretMaterial secrets;
+};
+
+struct CredentialChange {
+    std::string name;
+    std::optional<Url> match; // keeps the username unless given
+    std::optional<std::optional<std::string>> username;
+    std::optional<std::optional<UnixMs>> expires_at;
+    std::optional<std::map<std::string, std::string>> labels;
+};
+
+struct AddOutcome {
+    bool created = false;
+    std::uint64_t generation = 0;
+};
+
+// Owned by the Daemon; lives on the I/O thread. Reads are answered from memory.
+// Changes go through a queue, one at a time: each is committed durably by the Store
+// on the Worker, and only then applied to the index and acknowledged — so what a
+// client is told has happened survives a crash, and two changes to one credential
+// can never interleave.
+class Broker {
+public:
+    Broker(Store& store, Worker& worker);
+
+    // Fills the index from the Store; called once before serving.
+    Result<void> load(UnixMs now);
+
+    Result<TokenView> get_token(const TokenQuery& query, UnixMs now) const;
+    std::vector<CredentialView> list(UnixMs now) const;
+    Result<CredentialView> status(std::string_view name, UnixMs now) const;
+    std::size_t size() const { return m_entries.size(); }
+
+    void add(NewCredential credential, std::function<void(Result<AddOutcome>)> done);
+    void update(CredentialChange change, std::function<void(Result<std::uint64_t>)> done);
+    void remove(std::string name, std::function<void(Result<void>)> done);
+
+    // Logs each credential that has become expiring or expired since the last call
+    // (once each), and returns when the next such moment is due.
+    std::optional<UnixMs> check_expiry(UnixMs now);
+
+private:
+    struct Entry {
+        CredentialRecord record;
+        std::optional<SecretMaterial> secrets; // nullopt: the sealed blob did not open
+        bool warned_expiring = false;
+        bool warned_expired = false;
+    };
+    using Entries = std::map<std::string, Entry, std::less<>>;
+
+    static Status status_of(const Entry& e, UnixMs now);
+    static bool is_servable(const Entry& e, UnixMs now);
+    const Entry* best_match(const TokenQuery& query, UnixMs now) const;
+    Result<TokenView> serve(const Entry& e, const TokenQuery& query, UnixMs now) const;
+    CredentialView view_of(const Entry& e, UnixMs now) const;
+
+    void index(const Entry& e);
+    void unindex(const Entry& e);
+
+    void enqueue(std::function<void()> change);
+    void finish_change();
+
+    Store& m_store;
+    Worker& m_worker;
+    Entries m_entries;
+    // Candidates for URL lookup, by origin (scheme://host[:port]).
+    std::unordered_map<std::string, std::vector<const Entry*>> m_by_origin;
+    std::deque<std::function<void()>> m_changes;
+    bool m_changing = false;
+};
+
+} // namespace credd

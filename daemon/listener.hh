@@ -1,0 +1,68 @@
+// Listener: owns the daemon's socket — its directory, lock, bind, and the accept loop.
+#pragma once
+
+#include "error.hh"
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <unordered_set>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+namespace credd {
+
+struct RpcContext;
+class Session;
+
+struct ListenerOptions {
+    std::string socket_path;
+    std::size_t max_connections = 256;
+    std::chrono::milliseconds idle_timeout{60'000};
+};
+
+// Owned by the Daemon. `open` makes the socket safe to serve (private directory,
+// one daemon per socket through a lock file, stale socket replaced, umask around
+// bind); `start` accepts connections and hands each checked peer to a Session.
+class Listener {
+public:
+    Listener(boost::asio::io_context& io, ListenerOptions options);
+    ~Listener();
+    Listener(const Listener&) = delete;
+    Listener& operator=(const Listener&) = delete;
+
+    Result<void> open();
+    void start(RpcContext& rpc);
+    // Stops accepting, removes the socket, and asks every session to finish;
+    // `on_drained` runs once the last one has closed (at once if there are none).
+    void stop(std::function<void()> on_drained = {});
+
+    std::size_t connections() const { return m_sessions.size(); }
+
+private:
+    Result<void> lock();
+    Result<void> bind();
+    void accept();
+    void on_accept(const boost::system::error_code& ec,
+                   boost::asio::local::stream_protocol::socket socket);
+    void back_off();
+    void serve(boost::asio::local::stream_protocol::socket socket);
+    void forget(Session* session);
+
+    boost::asio::io_context& m_io;
+    ListenerOptions m_options;
+    boost::asio::local::stream_protocol::acceptor m_acceptor;
+    boost::asio::steady_timer m_backoff;
+    std::chrono::milliseconds m_backoff_delay{0};
+    RpcContext* m_rpc = nullptr;
+    int m_lock_fd = -1;
+    bool m_bound = false;
+    bool m_stopped = false;
+    std::unordered_set<Session*> m_sessions;
+    std::function<void()> m_on_drained;
+};
+
+} // namespace credd

@@ -1,0 +1,31 @@
+// DaemonOptions: credd's command line.
+#pragma once
+
+#include "error.hh"
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace credd {
+
+struct DaemonOptions {
+    std::string socket_path;
+    std::string data_dir;
+    std::string key_store = "file";
+    std::string key_file;
+    std::string log_level = "info";
+    std::chrono::milliseconds idle_timeout{60'000};
+    std::size_t max_connections = 256;
+    std::optional<int> ready_fd;
+    bool show_help = false;
+    bool show_version = false;
+};
+
+// Defaults come from the XDG variables (common/paths.hh); flags override them.
+Result<DaemonOptions> parse_daemon_options(const std::vector<std::string>& args);
+
+extern const char* const daemon_usage;
+
+} // namespace credd

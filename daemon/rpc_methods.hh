@@ -1,0 +1,48 @@
+// RpcMethods: the table of JSON-RPC methods and their handlers.
+#pragma once
+
+#include "error.hh"
+
+#include <chrono>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include <boost/json/object.hpp>
+#include <boost/json/storage_ptr.hpp>
+#include <boost/json/value.hpp>
+
+namespace credd {
+
+class Broker;
+
+// What the daemon says about itself in daemon.info; fixed once it serves.
+struct DaemonInfo {
+    std::string socket_path;
+    std::string store_path;
+    std::string key_protection;
+    std::string key_location;
+    std::chrono::steady_clock::time_point started;
+};
+
+struct RpcContext {
+    Broker& broker;
+    const DaemonInfo& info;
+};
+
+// One call. Handlers build their result in `storage` (the session's wiping arena: a
+// result may hold a token) and call `reply` exactly once, now or after a durable
+// write completes.
+struct RpcCall {
+    RpcContext& context;
+    const boost::json::object& params;
+    boost::json::storage_ptr storage;
+    std::function<void(Result<boost::json::value>)> reply;
+};
+
+using RpcHandler = void (*)(RpcCall call);
+
+// The handler for `method`, or nullptr when there is none.
+RpcHandler find_rpc_handler(std::string_view method);
+
+} // namespace credd

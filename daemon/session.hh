@@ -1,0 +1,91 @@
+// Session: one client connection — framing, limits, deadlines and dispatch.
+#pragma once
+
+#include "error.hh"
+#include "wiping_arena.hh"
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/json/value.hpp>
+
+namespace credd {
+
+struct RpcContext;
+class Session;
+
+struct PeerIdentity {
+    int pid = 0;
+    unsigned uid = 0;
+};
+
+struct SessionOptions {
+    std::chrono::milliseconds idle_timeout{60'000};
+    // Called once when the connection is closed, for the Listener's bookkeeping.
+    std::function<void(Session*)> on_closed;
+};
+
+// Owned by its pending asynchronous operations (shared_from_this); the Listener keeps
+// a plain pointer for shutdown until `on_closed` runs. Requests on one connection are
+// handled strictly in order: the next line is not looked at until the previous one is
+// answered, which bounds what a client can make us buffer to one line in and one batch
+// of answers out. Both buffers and the parse arena are wiped after use, since they
+// carry secrets (credential.add) and tokens (token.get).
+class Session : public std::enable_shared_from_this<Session> {
+public:
+    using Socket = boost::asio::local::stream_protocol::socket;
+
+    Session(Socket socket, PeerIdentity peer, RpcContext& rpc, SessionOptions options);
+    ~Session();
+
+    void start();
+    // For shutdown: finish the request in hand and its answer, then close.
+    void drain();
+
+private:
+    enum class State { reading, handling, awaiting_reply, writing, closed };
+
+    void read_more();
+    void on_read(const boost::system::error_code& ec, std::size_t n);
+    void process();
+    void process_lines();
+    void handle_line(std::string_view line);
+    struct InFlight {
+        boost::json::value id;
+        bool notification = false;
+        std::string method;
+        std::chrono::steady_clock::time_point started;
+    };
+    void on_reply(const InFlight& call, const Result<boost::json::value>& result);
+    void flush();
+    void on_written(const boost::system::error_code& ec);
+    void arm_deadline();
+    void on_deadline(const boost::system::error_code& ec);
+    void close();
+    void grow_input();
+    void compact_input();
+
+    Socket m_socket;
+    boost::asio::steady_timer m_timer;
+    PeerIdentity m_peer;
+    RpcContext& m_rpc;
+    SessionOptions m_options;
+    State m_state = State::reading;
+    bool m_in_handler = false; // a reply now is synchronous, inside process_lines
+    bool m_close_after_write = false;
+    bool m_draining = false;
+    std::chrono::steady_clock::time_point m_deadline;
+    std::string m_in; // [m_begin, m_end) holds unprocessed bytes
+    std::size_t m_begin = 0;
+    std::size_t m_end = 0;
+    std::string m_out; // answers of the current batch
+    WipingArena m_arena;
+};
+
+} // namespace credd

@@ -1,1 +1,617 @@
-// placeholder
+// Command-line parsing: one table entry per command, one per option.
+#include "cli.hh"
+
+#include "url.hh"
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <utility>
+
+namespace credd::cli {
+
+namespace {
+
+using Args = std::span<const std::string_view>;
+
+Error usage_error(std::string message, std::string hint = "run: cred --help") {
+    return make_error(Errc::invalid_params, std::move(message), std::move(hint));
+}
+
+Error command_usage_error(CommandKind kind, std::string message) {
+    const std::string name(command_name(kind));
+    return usage_error(name + ": " + std::move(message), "run: cred " + name + " --help");
+}
+
+bool is_help_flag(std::string_view arg) {
+    return arg == "--help" || arg == "-h";
+}
+
+bool is_option(std::string_view arg) {
+    return arg.size() > 1 && arg.front() == '-';
+}
+
+// Why refuse rather than ignore: a URL with "user:password@" is a secret on argv, and
+// quoting it back in an error would copy it to the terminal's scrollback as well.
+bool url_has_password(std::string_view text) {
+    const auto sep = text.find("://");
+    if (sep == std::string_view::npos) {
+        return false;
+    }
+    std::string_view authority = text.substr(sep + 3);
+    authority = authority.substr(0, authority.find_first_of("/?#"));
+    const auto at = authority.rfind('@');
+    return at != std::string_view::npos &&
+           authority.substr(0, at).find(':') != std::string_view::npos;
+}
+
+Result<std::string> checked_url(std::string_view text) {
+    if (url_has_password(text)) {
+        return usage_error("url: a password in a URL is refused; give the secret on stdin",
+                           "printf %s \"$TOKEN\" | cred add NAME --url https://host");
+    }
+    auto url = parse_url(text);
+    if (!url) {
+        return url.error();
+    }
+    return std::string(text);
+}
+
+Result<std::string> checked_name(std::string_view text) {
+    if (!is_valid_name(text)) {
+        return usage_error("credential name \"" + std::string(text.substr(0, 200)) +
+                               "\": use 1-128 of A-Z a-z 0-9 . _ @ + -, starting with a letter "
+                               "or digit",
+                           "e.g. github-work");
+    }
+    return std::string(text);
+}
+
+Result<std::string> checked_username(std::string_view text) {
+    if (text.empty()) {
+        return usage_error("--username: empty");
+    }
+    return std::string(text);
+}
+
+} // namespace
+
+// ---- values -------------------------------------------------------------------------
+
+bool is_secret_option(std::string_view arg) {
+    for (std::string_view option : {"--token", "--secret", "--password"}) {
+        if (arg == option ||
+            (arg.starts_with(option) && arg.size() > option.size() && arg[option.size()] == '=')) {
+            return true;
+        }
+    }
+    return false;
+}
+
+Result<Label> parse_label(std::string_view text) {
+    const auto eq = text.find('=');
+    if (eq == std::string_view::npos || eq == 0) {
+        return usage_error("--label \"" + std::string(text.substr(0, 200)) + "\": write KEY=VALUE",
+                           "e.g. --label team=infra");
+    }
+    return Label{std::string(text.substr(0, eq)), std::string(text.substr(eq + 1))};
+}
+
+Result<std::int64_t> parse_seconds(std::string_view text) {
+    std::int64_t unit = 1;
+    std::string_view digits = text;
+    if (!text.empty()) {
+        switch (text.back()) {
+        case 's':
+            unit = 1;
+            break;
+        case 'm':
+            unit = 60;
+            break;
+        case 'h':
+            unit = 3600;
+            break;
+        case 'd':
+            unit = 86400;
+            break;
+        default:
+            unit = 0;
+            break;
+        }
+        if (unit != 0) {
+            digits.remove_suffix(1);
+        } else {
+            unit = 1;
+        }
+    }
+    std::int64_t n = -1;
+    const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
+    // Ten years is far beyond any token lifetime and keeps milliseconds far from overflow.
+    constexpr std::int64_t max_seconds = 10LL * 366 * 86400;
+    if (ec != std::errc{} || end != digits.data() + digits.size() || digits.empty() || n < 0 ||
+        n > max_seconds / unit) {
+        return usage_error("duration \"" + std::string(text.substr(0, 50)) +
+                               "\": write seconds, or N with s, m, h or d",
+                           "e.g. --min-valid 300 or --min-valid 5m");
+    }
+    return n * unit;
+}
+
+bool is_valid_name(std::string_view name) {
+    if (name.empty() || name.size() > 128) {
+        return false;
+    }
+    const auto alnum = [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    };
+    return alnum(name.front()) && std::all_of(name.begin() + 1, name.end(), [&](char c) {
+               return alnum(c) || c == '.' || c == '_' || c == '@' || c == '+' || c == '-';
+           });
+}
+
+// ---- the parsing machinery ------------------------------------------------------------
+
+namespace {
+
+template <class C>
+struct OptionSpec {
+    std::string_view name;
+    bool takes_value;
+    bool repeatable;
+    Result<void> (*apply)(C& command, std::string_view value, const ParseEnv& env);
+};
+
+template <class C>
+struct CommandSpec {
+    CommandKind kind;
+    std::span<const OptionSpec<C>> options;
+    // Called for each positional argument in turn, with its index; refuses extras.
+    Result<void> (*positional)(C& command, std::string_view value, std::size_t index);
+    // Checks that involve several options (required ones, exclusive pairs), run last.
+    Result<void> (*finish)(C& command);
+};
+
+template <class T, class U>
+Result<void> assign(T& field, Result<U> value) {
+    if (!value) {
+        return value.error();
+    }
+    field = std::move(*value);
+    return {};
+}
+
+// Walks one command's arguments against its spec. Options take "--opt value" or
+// "--opt=value"; a value-less option refuses "=value".
+template <class C>
+class CommandParser {
+public:
+    CommandParser(const CommandSpec<C>& spec, Args args, const ParseEnv& env)
+        : m_spec(spec), m_args(args), m_env(env) {}
+
+    Result<Command> run() {
+        std::size_t positionals = 0;
+        for (m_pos = 0; m_pos < m_args.size(); ++m_pos) {
+            auto step = is_option(m_args[m_pos])
+                            ? take_option()
+                            : m_spec.positional(m_command, m_args[m_pos], positionals++);
+            if (!step) {
+                return step.error();
+            }
+        }
+        if (auto done = m_spec.finish(m_command); !done) {
+            return done.error();
+        }
+        return Command{std::move(m_command)};
+    }
+
+private:
+    Result<void> take_option() {
+        const std::string_view arg = m_args[m_pos];
+        const auto eq = arg.find('=');
+        const std::string_view name = arg.substr(0, eq);
+        const auto* spec = find(name);
+        if (!spec) {
+            return fail("unknown option " + std::string(name.substr(0, 100)));
+        }
+        const auto bit = std::uint32_t{1} << (spec - m_spec.options.data());
+        if ((m_seen & bit) && !spec->repeatable) {
+            return fail(std::string(name) + " given twice");
+        }
+        m_seen |= bit;
+        if (!spec->takes_value) {
+            return eq == std::string_view::npos ? spec->apply(m_command, {}, m_env)
+                                                : fail(std::string(name) + " takes no value");
+        }
+        if (eq != std::string_view::npos) {
+            return spec->apply(m_command, arg.substr(eq + 1), m_env);
+        }
+        if (m_pos + 1 >= m_args.size()) {
+            return fail(std::string(name) + " needs a value");
+        }
+        return spec->apply(m_command, m_args[++m_pos], m_env);
+    }
+
+    const OptionSpec<C>* find(std::string_view name) const {
+        for (const auto& option : m_spec.options) {
+            if (option.name == name) {
+                return &option;
+            }
+        }
+        return nullptr;
+    }
+
+    Error fail(std::string message) const {
+        return command_usage_error(m_spec.kind, std::move(message));
+    }
+
+    const CommandSpec<C>& m_spec;
+    Args m_args;
+    const ParseEnv& m_env;
+    C m_command{};
+    std::size_t m_pos = 0;
+    std::uint32_t m_seen = 0; // bit i: option i was given
+};
+
+template <class C>
+Result<void> take_name(C& command, std::string_view value, std::size_t index) {
+    if (index > 0) {
+        return usage_error("unexpected argument \"" + std::string(value.substr(0, 100)) + '"');
+    }
+    return assign(command.name, checked_name(value));
+}
+
+template <class C>
+Result<void> take_nothing(C&, std::string_view value, std::size_t) {
+    return usage_error("unexpected argument \"" + std::string(value.substr(0, 100)) + '"');
+}
+
+Result<void> no_checks(auto&) {
+    return {};
+}
+
+Result<void> set_json(auto& command, std::string_view, const ParseEnv&) {
+    command.json = true;
+    return {};
+}
+
+Result<void> set_expiry(std::optional<UnixMs>& field, std::string_view text, const ParseEnv& env) {
+    return assign(field, parse_when(text, env.now));
+}
+
+Result<void> add_label(std::vector<Label>& labels, std::string_view text) {
+    auto label = parse_label(text);
+    if (!label) {
+        return label.error();
+    }
+    for (const auto& existing : labels) {
+        if (existing.key == label->key) {
+            return usage_error("--label " + label->key + " given twice");
+        }
+    }
+    labels.push_back(std::move(*label));
+    return {};
+}
+
+} // namespace
+
+// ---- the commands -------------------------------------------------------------------
+
+namespace {
+
+constexpr std::array<OptionSpec<TokenCommand>, 4> token_options{{
+    {"--url", true, false,
+     [](TokenCommand& c, std::string_view v, const ParseEnv&) {
+         return assign(c.url, checked_url(v));
+     }},
+    {"--username", true, false,
+     [](TokenCommand& c, std::string_view v, const ParseEnv&) {
+         return assign(c.username, checked_username(v));
+     }},
+    {"--min-valid", true, false,
+     [](TokenCommand& c, std::string_view v, const ParseEnv&) {
+         return assign(c.min_valid_s, parse_seconds(v));
+     }},
+    {"--json", false, false, set_json<TokenCommand>},
+}};
+
+Result<void> finish_token(TokenCommand& c) {
+    if (c.name.has_value() == c.url.has_value()) {
+        return command_usage_error(CommandKind::token, "give either NAME or --url URL");
+    }
+    if (c.username && !c.url) {
+        return command_usage_error(CommandKind::token, "--username goes with --url");
+    }
+    return {};
+}
+
+constexpr std::array<OptionSpec<AddCommand>, 4> add_options{{
+    {"--url", true, false,
+     [](AddCommand& c, std::string_view v, const ParseEnv&) {
+         return assign(c.url, checked_url(v));
+     }},
+    {"--username", true, false,
+     [](AddCommand& c, std::string_view v, const ParseEnv&) {
+         return assign(c.username, checked_username(v));
+     }},
+    {"--expires-at", true, false,
+     [](AddCommand& c, std::string_view v, const ParseEnv& env) {
+         return set_expiry(c.expires_at, v, env);
+     }},
+    {"--label", true, true,
+     [](AddCommand& c, std::string_view v, const ParseEnv&) { return add_label(c.labels, v); }},
+}};
+
+Result<void> finish_add(AddCommand& c) {
+    if (c.name.empty()) {
+        return command_usage_error(CommandKind::add, "missing NAME");
+    }
+    if (c.url.empty()) {
+        return command_usage_error(CommandKind::add, "missing --url URL");
+    }
+    return {};
+}
+
+Result<void> conflict(std::string_view a, std::string_view b) {
+    return command_usage_error(CommandKind::update, std::string(a) + " and " + std::string(b) +
+                                                        " contradict each other");
+}
+
+// `options`: the setting and the clearing option, for the message when both are given.
+template <class T>
+Result<void> set_field(FieldChange<T>& field, Result<T> value,
+                       std::pair<std::string_view, std::string_view> options) {
+    if (field.action == FieldChange<T>::Action::clear) {
+        return conflict(options.first, options.second);
+    }
+    field.action = FieldChange<T>::Action::set;
+    return assign(field.value, std::move(value));
+}
+
+template <class T>
+Result<void> clear_field(FieldChange<T>& field,
+                         std::pair<std::string_view, std::string_view> options) {
+    if (field.action == FieldChange<T>::Action::set) {
+        return conflict(options.first, options.second);
+    }
+    field.action = FieldChange<T>::Action::clear;
+    return {};
+}
+
+Result<void> update_label(UpdateCommand& c, std::string_view text) {
+    if (c.labels && c.labels->empty()) {
+        return conflict("--no-labels", "--label");
+    }
+    if (!c.labels) {
+        c.labels.emplace();
+    }
+    return add_label(*c.labels, text);
+}
+
+constexpr std::pair<std::string_view, std::string_view> username_options{"--username",
+                                                                         "--no-username"};
+constexpr std::pair<std::string_view, std::string_view> expiry_options{"--expires-at",
+                                                                       "--no-expiry"};
+
+constexpr std::array<OptionSpec<UpdateCommand>, 7> update_options{{
+    {"--url", true, false,
+     [](UpdateCommand& c, std::string_view v, const ParseEnv&) {
+         return assign(c.url, checked_url(v));
+     }},
+    {"--username", true, false,
+     [](UpdateCommand& c, std::string_view v, const ParseEnv&) {
+         return set_field(c.username, checked_username(v), username_options);
+     }},
+    {"--no-username", false, false,
+     [](UpdateCommand& c, std::string_view, const ParseEnv&) {
+         return clear_field(c.username, username_options);
+     }},
+    {"--expires-at", true, false,
+     [](UpdateCommand& c, std::string_view v, const ParseEnv& env) {
+         return set_field(c.expires_at, parse_when(v, env.now), expiry_options);
+     }},
+    {"--no-expiry", false, false,
+     [](UpdateCommand& c, std::string_view, const ParseEnv&) {
+         return clear_field(c.expires_at, expiry_options);
+     }},
+    {"--label", true, true,
+     [](UpdateCommand& c, std::string_view v, const ParseEnv&) { return update_label(c, v); }},
+    {"--no-labels", false, false,
+     [](UpdateCommand& c, std::string_view, const ParseEnv&) -> Result<void> {
+         if (c.labels) {
+             return conflict("--no-labels", "--label");
+         }
+         c.labels.emplace();
+         return {};
+     }},
+}};
+
+Result<void> finish_update(UpdateCommand& c) {
+    using Action = FieldChange<std::string>::Action;
+    if (c.name.empty()) {
+        return command_usage_error(CommandKind::update, "missing NAME");
+    }
+    if (!c.url && c.username.action == Action::keep &&
+        c.expires_at.action == FieldChange<UnixMs>::Action::keep && !c.labels) {
+        return command_usage_error(CommandKind::update, "nothing to change");
+    }
+    return {};
+}
+
+Result<void> finish_remove(RemoveCommand& c) {
+    if (c.name.empty()) {
+        return command_usage_error(CommandKind::remove, "missing NAME");
+    }
+    return {};
+}
+
+constexpr std::array<OptionSpec<ListCommand>, 1> list_options{{
+    {"--json", false, false, set_json<ListCommand>},
+}};
+
+constexpr std::array<OptionSpec<StatusCommand>, 1> status_options{{
+    {"--json", false, false, set_json<StatusCommand>},
+}};
+
+constexpr CommandSpec<TokenCommand> token_spec{
+    CommandKind::token, token_options,
+    [](TokenCommand& c, std::string_view v, std::size_t i) -> Result<void> {
+        return i > 0 ? take_nothing(c, v, i) : assign(c.name, checked_name(v));
+    },
+    finish_token};
+constexpr CommandSpec<AddCommand> add_spec{CommandKind::add, add_options, take_name<AddCommand>,
+                                           finish_add};
+constexpr CommandSpec<UpdateCommand> update_spec{CommandKind::update, update_options,
+                                                 take_name<UpdateCommand>, finish_update};
+constexpr CommandSpec<RemoveCommand> remove_spec{
+    CommandKind::remove, {}, take_name<RemoveCommand>, finish_remove};
+constexpr CommandSpec<ListCommand> list_spec{CommandKind::list, list_options,
+                                             take_nothing<ListCommand>, no_checks<ListCommand>};
+constexpr CommandSpec<StatusCommand> status_spec{
+    CommandKind::status, status_options,
+    [](StatusCommand& c, std::string_view v, std::size_t i) -> Result<void> {
+        return i > 0 ? take_nothing(c, v, i) : assign(c.name, checked_name(v));
+    },
+    no_checks<StatusCommand>};
+
+template <class C>
+Result<Command> parse_with(const CommandSpec<C>& spec, Args args, const ParseEnv& env) {
+    return CommandParser<C>(spec, args, env).run();
+}
+
+Result<Command> parse_help(Args args, const ParseEnv&);
+Result<Command> parse_version(Args args, const ParseEnv&);
+
+struct CommandEntry {
+    std::string_view name;
+    CommandKind kind;
+    Result<Command> (*parse)(Args args, const ParseEnv& env);
+};
+
+// One entry per command: the word, its kind, its parser.
+constexpr std::array<CommandEntry, 8> command_table{{
+    {"help", CommandKind::help, parse_help},
+    {"version", CommandKind::version, parse_version},
+    {"token", CommandKind::token,
+     [](Args a, const ParseEnv& e) { return parse_with(token_spec, a, e); }},
+    {"add", CommandKind::add, [](Args a, const ParseEnv& e) { return parse_with(add_spec, a, e); }},
+    {"update", CommandKind::update,
+     [](Args a, const ParseEnv& e) { return parse_with(update_spec, a, e); }},
+    {"remove", CommandKind::remove,
+     [](Args a, const ParseEnv& e) { return parse_with(remove_spec, a, e); }},
+    {"list", CommandKind::list,
+     [](Args a, const ParseEnv& e) { return parse_with(list_spec, a, e); }},
+    {"status", CommandKind::status,
+     [](Args a, const ParseEnv& e) { return parse_with(status_spec, a, e); }},
+}};
+
+const CommandEntry* find_command(std::string_view name) {
+    for (const auto& entry : command_table) {
+        if (entry.name == name) {
+            return &entry;
+        }
+    }
+    return nullptr;
+}
+
+Result<Command> parse_help(Args args, const ParseEnv&) {
+    if (args.empty()) {
+        return Command{HelpCommand{}};
+    }
+    const auto* topic = find_command(args[0]);
+    if (!topic || args.size() > 1) {
+        return usage_error("help: no command \"" + std::string(args[0].substr(0, 100)) + '"');
+    }
+    return Command{HelpCommand{topic->kind}};
+}
+
+Result<Command> parse_version(Args args, const ParseEnv&) {
+    if (!args.empty()) {
+        return usage_error("version: takes no arguments");
+    }
+    return Command{VersionCommand{}};
+}
+
+} // namespace
+
+// ---- the whole command line ---------------------------------------------------------
+
+std::string_view command_name(CommandKind kind) {
+    for (const auto& entry : command_table) {
+        if (entry.kind == kind) {
+            return entry.name;
+        }
+    }
+    return "cred";
+}
+
+namespace {
+
+// The options before the command word. Returns the index of the command word, or
+// args.size() when a global --help or --version already decided the command.
+Result<std::size_t> parse_global_options(Args args, Invocation& out) {
+    std::size_t i = 0;
+    for (; i < args.size() && is_option(args[i]); ++i) {
+        const std::string_view arg = args[i];
+        if (is_help_flag(arg) || arg == "--version") {
+            out.command = is_help_flag(arg) ? Command{HelpCommand{}} : Command{VersionCommand{}};
+            return args.size();
+        }
+        std::string_view value;
+        if (arg.starts_with("--socket=")) {
+            value = arg.substr(9);
+        } else if (arg == "--socket" && i + 1 < args.size()) {
+            value = args[++i];
+        } else {
+            return usage_error(arg == "--socket"
+                                   ? "--socket needs a path"
+                                   : "unknown option " + std::string(arg.substr(0, 100)));
+        }
+        if (value.empty()) {
+            return usage_error("--socket needs a path");
+        }
+        out.socket = std::string(value);
+    }
+    if (i == args.size()) {
+        return usage_error("no command given (token, add, update, remove, list, status)");
+    }
+    return i;
+}
+
+} // namespace
+
+Result<Invocation> parse_command_line(Args args, const ParseEnv& env) {
+    // Checked before anything else, wherever it sits: by the time we run, the secret is
+    // already in ps output and shell history, and the user needs to hear it at once.
+    for (std::string_view arg : args) {
+        if (is_secret_option(arg)) {
+            return usage_error("secrets are not accepted on the command line (they would show "
+                               "in ps and shell history)",
+                               "printf %s \"$TOKEN\" | cred add NAME --url URL");
+        }
+    }
+    Invocation invocation{{}, HelpCommand{}};
+    auto at = parse_global_options(args, invocation);
+    if (!at) {
+        return at.error();
+    }
+    if (*at == args.size()) {
+        return invocation;
+    }
+    const auto* entry = find_command(args[*at]);
+    if (!entry) {
+        return usage_error("unknown command \"" + std::string(args[*at].substr(0, 100)) + '"');
+    }
+    const Args rest = args.subspan(*at + 1);
+    if (std::any_of(rest.begin(), rest.end(), is_help_flag)) {
+        invocation.command = HelpCommand{entry->kind};
+        return invocation;
+    }
+    auto command = entry->parse(rest, env);
+    if (!command) {
+        return command.error();
+    }
+    invocation.command = std::move(*command);
+    return invocation;
+}
+
+} // namespace credd::cli

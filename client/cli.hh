@@ -1,0 +1,112 @@
+// Command-line parsing for cred: arguments in, a typed Invocation out, and no I/O.
+#pragma once
+
+#include "error.hh"
+#include "time_text.hh"
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace credd::cli {
+
+enum class CommandKind { help, version, token, add, update, remove, list, status };
+
+// "token", "add", …; the word a user types.
+std::string_view command_name(CommandKind kind);
+
+struct Label {
+    std::string key;
+    std::string value;
+
+    friend bool operator==(const Label&, const Label&) = default;
+};
+
+// A field `cred update` leaves alone, sets, or clears (`--no-username`).
+template <class T>
+struct FieldChange {
+    enum class Action { keep, set, clear };
+    Action action = Action::keep;
+    T value{};
+};
+
+struct HelpCommand {
+    std::optional<CommandKind> topic; // none: the overview
+};
+
+struct VersionCommand {};
+
+// Exactly one of `name` and `url`; `username` only with `url`.
+struct TokenCommand {
+    std::optional<std::string> name;
+    std::optional<std::string> url;
+    std::optional<std::string> username;
+    std::optional<std::int64_t> min_valid_s;
+    bool json = false;
+};
+
+// The secret itself is never part of this: it is read from stdin or the tty later.
+struct AddCommand {
+    std::string name;
+    std::string url;
+    std::optional<std::string> username;
+    std::optional<UnixMs> expires_at;
+    std::vector<Label> labels;
+};
+
+struct UpdateCommand {
+    std::string name;
+    std::optional<std::string> url;
+    FieldChange<std::string> username;
+    FieldChange<UnixMs> expires_at;
+    std::optional<std::vector<Label>> labels; // replaces all labels; empty clears them
+};
+
+struct RemoveCommand {
+    std::string name;
+};
+
+struct ListCommand {
+    bool json = false;
+};
+
+struct StatusCommand {
+    std::optional<std::string> name;
+    bool json = false;
+};
+
+using Command = std::variant<HelpCommand, VersionCommand, TokenCommand, AddCommand, UpdateCommand,
+                             RemoveCommand, ListCommand, StatusCommand>;
+
+// One run of cred: global options, then the command.
+struct Invocation {
+    std::optional<std::string> socket; // --socket, when given
+    Command command;
+};
+
+// What parsing needs from the outside world, passed in so parsing stays pure.
+struct ParseEnv {
+    UnixMs now = 0; // for relative times such as --expires-at +30d
+};
+
+// Parses argv without argv[0]. Every failure is Errc::invalid_params (exit code 2).
+Result<Invocation> parse_command_line(std::span<const std::string_view> args, const ParseEnv& env);
+
+// Whether an argument tries to hand over a secret (--token, --secret, --password,
+// with or without "=value"). Such a command line is refused before anything else.
+bool is_secret_option(std::string_view arg);
+
+// "K=V": a non-empty key, the value after the first '='.
+Result<Label> parse_label(std::string_view text);
+
+// Non-negative seconds, plain ("300") or with a unit ("5m", "2h", "1d").
+Result<std::int64_t> parse_seconds(std::string_view text);
+
+// The credential-name rule of credd-protocol(7): [A-Za-z0-9][A-Za-z0-9._@+-]{0,127}.
+bool is_valid_name(std::string_view name);
+
+} // namespace credd::cli

@@ -1,0 +1,159 @@
+// Help texts: the overview with the exit statuses, and one text per command.
+#include "help.hh"
+
+#include "protocol.hh"
+
+namespace credd {
+
+namespace {
+
+constexpr std::string_view overview = R"(usage: cred [--socket PATH] COMMAND [ARGS]
+
+cred hands out tokens kept by credd, the per-user credential daemon, and manages them.
+
+commands:
+  token NAME | --url URL [--username U] [--min-valid S] [--json]
+                     print a credential's token and nothing else
+  add NAME --url URL [--username U] [--expires-at WHEN] [--label K=V]...
+                     store a credential; its token is read from stdin or a prompt
+  update NAME [--url URL] [--username U | --no-username]
+              [--expires-at WHEN | --no-expiry] [--label K=V]... [--no-labels]
+                     change what a credential matches, its expiry or its labels
+  remove NAME        delete a credential
+  list [--json]      the credentials and what they match (never their secrets)
+  status [NAME] [--json]
+                     expiry and refresh state
+  help [COMMAND]     this text, or one command's
+  version            cred's version
+
+global options:
+  --socket PATH      the daemon's socket; default $CREDD_SOCKET, else
+                     $XDG_RUNTIME_DIR/credd/socket, else /tmp/credd-$UID/socket
+  -h, --help         this text
+  --version          cred's version
+
+exit status:
+  0  success
+  1  error
+  2  usage: a bad command, option or value, or a secret on the command line
+  3  not found: no credential of that name, or none matches the URL
+  4  expired, less valid time left than --min-valid, or a login is needed
+  5  the daemon is unreachable and could not be started
+
+environment:
+  CREDD_SOCKET        the socket, when --socket is not given
+  CREDD_NO_AUTOSTART  1: do not start credd when no daemon answers
+  CREDD_DAEMON        the credd binary to start (default: beside cred, else on PATH)
+
+Secrets go in on stdin or at a prompt, never as arguments:
+  printf %s "$TOKEN" | cred add github-work --url https://github.com
+)";
+
+constexpr std::string_view token_help = R"(usage: cred token NAME [--min-valid S] [--json]
+       cred token --url URL [--username U] [--min-valid S] [--json]
+
+Prints the token of credential NAME, or of the credential that best matches URL
+(longest path prefix, then a matching username), followed by a newline, and
+nothing else. An expired token is never printed.
+
+  --url URL        pick the credential by URL, e.g. https://github.com/org/repo.git
+  --username U     with --url: the account to use when several match
+  --min-valid S    the token must stay valid at least S seconds (or 5m, 2h, 1d)
+  --json           print the daemon's whole answer as JSON (it includes the token)
+
+exit status: 0 ok, 3 not found, 4 expired or too little validity left,
+5 daemon unreachable; see cred --help.
+)";
+
+constexpr std::string_view add_help =
+    R"(usage: printf %s "$TOKEN" | cred add NAME --url URL [OPTIONS]
+       cred add NAME --url URL [OPTIONS]        (prompts for the token)
+
+Stores a static token as credential NAME, replacing one of the same name. The
+token is read from stdin when stdin is not a terminal (one trailing newline is
+dropped), else at a prompt that does not echo. Terminals cut a typed line at 4095
+bytes: pipe longer tokens in. Tokens are never accepted as arguments.
+
+  --url URL          what the credential is for: scheme://host[:port][/path]
+  --username U       the account it belongs to
+  --expires-at WHEN  when the token stops being served: 2026-12-31T00:00:00Z,
+                     unix seconds (1798675200), or from now: +30d, +12h, +15m, +45s
+  --label K=V        a label to show in lists; repeat for several
+)";
+
+constexpr std::string_view update_help = R"(usage: cred update NAME [OPTIONS]
+
+Changes a credential's non-secret attributes; to change the token, add it again.
+
+  --url URL            what the credential is for
+  --username U         the account it belongs to
+  --no-username        forget the username
+  --expires-at WHEN    new expiry (see cred add --help for WHEN)
+  --no-expiry          the token does not expire
+  --label K=V          replaces all labels with the ones given; repeat for several
+  --no-labels          removes all labels
+)";
+
+constexpr std::string_view remove_help = R"(usage: cred remove NAME
+
+Deletes credential NAME and its secret. Exit status 3 if there is none.
+)";
+
+constexpr std::string_view list_help = R"(usage: cred list [--json]
+
+Lists the credentials: NAME KIND MATCH USERNAME STATUS EXPIRES_AT LABELS.
+Secrets are never shown.
+
+  --json   print the daemon's answer as JSON
+)";
+
+constexpr std::string_view status_help = R"(usage: cred status [NAME] [--json]
+
+Shows expiry and refresh state: NAME KIND MATCH STATUS EXPIRES_AT NEXT_REFRESH
+LAST_REFRESH LAST_ERROR, for one credential or all. Times are RFC 3339 (UTC).
+
+  --json   print the daemon's answer as JSON
+)";
+
+constexpr std::string_view help_help = R"(usage: cred help [COMMAND]
+
+Prints the overview, or the help of COMMAND (same as cred COMMAND --help).
+)";
+
+constexpr std::string_view version_help = R"(usage: cred version
+
+Prints cred's version and the protocol version it speaks.
+)";
+
+} // namespace
+
+std::string_view help_text(std::optional<cli::CommandKind> topic) {
+    if (!topic) {
+        return overview;
+    }
+    switch (*topic) {
+    case cli::CommandKind::help:
+        return help_help;
+    case cli::CommandKind::version:
+        return version_help;
+    case cli::CommandKind::token:
+        return token_help;
+    case cli::CommandKind::add:
+        return add_help;
+    case cli::CommandKind::update:
+        return update_help;
+    case cli::CommandKind::remove:
+        return remove_help;
+    case cli::CommandKind::list:
+        return list_help;
+    case cli::CommandKind::status:
+        return status_help;
+    }
+    return overview;
+}
+
+std::string version_text() {
+    return "cred " CREDD_VERSION " (protocol " + std::to_string(protocol::version) + ")\n";
+}
+
+} // namespace credd

@@ -1,0 +1,50 @@
+// Connection: one client connection to the daemon's Unix socket, with deadlines.
+#pragma once
+
+#include "deadline.hh"
+#include "error.hh"
+#include "unique_fd.hh"
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <boost/json/value.hpp>
+#include <boost/system/result.hpp>
+
+namespace credd {
+
+// Owns the socket and the buffer answers are read into (wiped on destruction: an
+// answer may carry a token). Non-blocking underneath, so every wait is a poll(2)
+// against the caller's Deadline and a silent daemon cannot hang cred.
+class Connection {
+public:
+    // errno-level failure (ENOENT, ECONNREFUSED, …) so the caller can tell "nobody is
+    // listening" — worth starting the daemon — from a refusal it must not paper over.
+    static boost::system::result<Connection> open(const std::string& socket_path,
+                                                  Deadline deadline);
+
+    Connection(Connection&&) noexcept = default;
+    Connection& operator=(Connection&&) noexcept = default;
+    ~Connection();
+
+    // Sends one request line and reads the answer: the result, or the daemon's Error.
+    // `line` is wiped as soon as it is sent, since it may carry a secret.
+    Result<boost::json::value> exchange(std::string& line, Deadline deadline);
+
+private:
+    Connection(UniqueFd fd, std::string socket_path);
+
+    Result<void> send_line(std::string_view line, Deadline deadline);
+    Result<std::string_view> read_line(Deadline deadline);
+    Result<void> wait_for(short events, Deadline deadline);
+    Error failure(Errc code, const std::string& what, std::string hint = {}) const;
+
+    UniqueFd m_fd;
+    std::string m_socket_path;
+    std::unique_ptr<char[]> m_buffer;
+    std::size_t m_used = 0;
+};
+
+} // namespace credd

@@ -1,0 +1,43 @@
+// DaemonClient: reaching credd (starting it when nobody answers) and calling its methods.
+#pragma once
+
+#include "error.hh"
+
+#include <chrono>
+#include <string>
+#include <string_view>
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+
+namespace credd {
+
+class Connection;
+
+struct DaemonClientOptions {
+    std::string socket_path;
+    bool autostart = true;         // false with CREDD_NO_AUTOSTART=1
+    bool socket_is_default = true; // shapes the "start it with" hint
+};
+
+// One per cred run, owned by the command being run: it connects once per call
+// (cred makes one call) and reports every failure to reach the daemon as
+// Errc::daemon_unreachable, "daemon not running at <socket>: <why>".
+class DaemonClient {
+public:
+    explicit DaemonClient(DaemonClientOptions options);
+
+    Result<boost::json::value> call(std::string_view method, const boost::json::object& params,
+                                    std::chrono::milliseconds timeout);
+    // For a ready-made request line (one carrying a secret); the line is wiped once sent.
+    Result<boost::json::value> call_line(std::string& line, std::chrono::milliseconds timeout);
+
+private:
+    Result<Connection> reach() const;
+    Error unreachable(std::string_view state, std::string_view why, std::string hint) const;
+    std::string start_hint() const;
+
+    DaemonClientOptions m_options;
+};
+
+} // namespace credd

@@ -1,1 +1,261 @@
-// placeholder
+// The commands of cred: build a request, call the daemon, print the answer.
+#include "commands.hh"
+
+#include "credential_table.hh"
+#include "daemon_client.hh"
+#include "help.hh"
+#include "output.hh"
+#include "paths.hh"
+#include "protocol.hh"
+#include "secret.hh"
+#include "secret_input.hh"
+#include "secret_request.hh"
+
+#include <chrono>
+#include <cstdlib>
+
+#include <boost/json/serialize.hpp>
+
+namespace credd {
+
+namespace json = boost::json;
+namespace method = protocol::method;
+
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr auto call_timeout = 5000ms;
+// Later kinds refresh inside token.get, waiting on an identity provider.
+constexpr auto token_timeout = 30000ms;
+
+Error malformed_answer(std::string_view what) {
+    return make_error(Errc::parse_error, "daemon answer has no " + std::string(what));
+}
+
+// Prints JSON that may carry a token, and wipes the text afterwards.
+Result<void> print_json(const json::value& value) {
+    std::string text = json::serialize(value);
+    text += '\n';
+    auto printed = print_stdout(text);
+    wipe(text);
+    return printed;
+}
+
+Result<void> print_token(const json::value& result) {
+    const auto* token = result.is_object() ? result.get_object().if_contains("token") : nullptr;
+    if (!token || !token->is_string()) {
+        return malformed_answer("token");
+    }
+    std::string line;
+    line.reserve(token->get_string().size() + 1);
+    line.append(token->get_string().data(), token->get_string().size());
+    line += '\n';
+    auto printed = print_stdout(line);
+    wipe(line);
+    return printed;
+}
+
+Result<const json::array*> credentials_of(const json::value& result) {
+    const auto* list =
+        result.is_object() ? result.get_object().if_contains("credentials") : nullptr;
+    if (!list || !list->is_array()) {
+        return malformed_answer("credentials");
+    }
+    return &list->get_array();
+}
+
+json::object labels_object(const std::vector<cli::Label>& labels, json::storage_ptr storage = {}) {
+    json::object object(std::move(storage));
+    for (const auto& label : labels) {
+        object[label.key] = label.value;
+    }
+    return object;
+}
+
+std::size_t content_size(const cli::AddCommand& c, const Secret& secret) {
+    std::size_t n = c.name.size() + c.url.size() + c.username.value_or("").size() + secret.size();
+    for (const auto& label : c.labels) {
+        n += label.key.size() + label.value.size();
+    }
+    return n;
+}
+
+// ---- one overload per command ---------------------------------------------------------
+
+Result<void> run_one(const cli::TokenCommand& c, DaemonClient& daemon) {
+    json::object params;
+    if (c.name) {
+        params["name"] = *c.name;
+    } else {
+        params["url"] = *c.url;
+        if (c.username) {
+            params["username"] = *c.username;
+        }
+    }
+    if (c.min_valid_s) {
+        params["min_valid"] = *c.min_valid_s;
+    }
+    auto result = daemon.call(method::token_get, params, token_timeout);
+    if (!result) {
+        return result.error();
+    }
+    return c.json ? print_json(*result) : print_token(*result);
+}
+
+// Builds and sends credential.add with every copy of the secret in wipeable memory.
+Result<json::value> send_add(const cli::AddCommand& c, const Secret& secret, DaemonClient& daemon) {
+    if (!SecretRequest::fits_in_line(content_size(c, secret))) {
+        return make_error(Errc::invalid_params, "add: the request would exceed 65536 bytes");
+    }
+    SecretRequest request(content_size(c, secret));
+    json::object params(request.storage());
+    params.reserve(7);
+    params["name"] = c.name;
+    params["url"] = c.url;
+    params["kind"] = "static";
+    if (c.username) {
+        params["username"] = *c.username;
+    }
+    if (c.expires_at) {
+        params["expires_at"] = *c.expires_at;
+    }
+    if (!c.labels.empty()) {
+        params["labels"] = labels_object(c.labels, request.storage());
+    }
+    json::object secret_object(request.storage());
+    secret_object["token"] = json::string_view(secret.expose().data(), secret.size());
+    params["secret"] = std::move(secret_object);
+    std::string line;
+    if (auto written = SecretRequest::write_line(line, 1, method::credential_add, params);
+        !written) {
+        return written.error();
+    }
+    return daemon.call_line(line, call_timeout);
+}
+
+Result<void> run_one(const cli::AddCommand& c, DaemonClient& daemon) {
+    // The secret is read before connecting: a prompt may wait for minutes, longer
+    // than the daemon keeps an idle connection.
+    auto secret = read_secret(c.name);
+    if (!secret) {
+        return secret.error();
+    }
+    auto result = send_add(c, *secret, daemon);
+    if (!result) {
+        return result.error();
+    }
+    const auto* created =
+        result->is_object() ? result->get_object().if_contains("created") : nullptr;
+    const bool replaced = created && created->is_bool() && !created->get_bool();
+    return print_stdout((replaced ? "replaced " : "added ") + c.name + '\n');
+}
+
+template <class T>
+void put_change(json::object& params, std::string_view key, const cli::FieldChange<T>& change) {
+    using Action = typename cli::FieldChange<T>::Action;
+    if (change.action == Action::set) {
+        params[key] = change.value;
+    } else if (change.action == Action::clear) {
+        params[key] = nullptr;
+    }
+}
+
+Result<void> run_one(const cli::UpdateCommand& c, DaemonClient& daemon) {
+    json::object params{{"name", c.name}};
+    if (c.url) {
+        params["url"] = *c.url;
+    }
+    put_change(params, "username", c.username);
+    put_change(params, "expires_at", c.expires_at);
+    if (c.labels) {
+        params["labels"] = labels_object(*c.labels);
+    }
+    auto result = daemon.call(method::credential_update, params, call_timeout);
+    if (!result) {
+        return result.error();
+    }
+    return print_stdout("updated " + c.name + '\n');
+}
+
+Result<void> run_one(const cli::RemoveCommand& c, DaemonClient& daemon) {
+    auto result = daemon.call(method::credential_remove, {{"name", c.name}}, call_timeout);
+    if (!result) {
+        return result.error();
+    }
+    return print_stdout("removed " + c.name + '\n');
+}
+
+Result<void> run_one(const cli::ListCommand& c, DaemonClient& daemon) {
+    auto result = daemon.call(method::credential_list, {}, call_timeout);
+    if (!result) {
+        return result.error();
+    }
+    if (c.json) {
+        return print_json(*result);
+    }
+    auto credentials = credentials_of(*result);
+    if (!credentials) {
+        return credentials.error();
+    }
+    return print_stdout(make_list_table(**credentials).render());
+}
+
+Result<void> run_one(const cli::StatusCommand& c, DaemonClient& daemon) {
+    json::object params;
+    if (c.name) {
+        params["name"] = *c.name;
+    }
+    auto result = daemon.call(method::credential_status, params, call_timeout);
+    if (!result) {
+        return result.error();
+    }
+    if (c.json) {
+        return print_json(*result);
+    }
+    auto credentials = credentials_of(*result);
+    if (!credentials) {
+        return credentials.error();
+    }
+    return print_stdout(make_status_table(**credentials).render());
+}
+
+Result<void> run_one(const cli::HelpCommand& c, DaemonClient&) {
+    return print_stdout(help_text(c.topic));
+}
+
+Result<void> run_one(const cli::VersionCommand&, DaemonClient&) {
+    return print_stdout(version_text());
+}
+
+// --socket, else $CREDD_SOCKET, else the XDG default.
+DaemonClientOptions client_options(const cli::Invocation& invocation) {
+    DaemonClientOptions options;
+    const char* from_env = std::getenv("CREDD_SOCKET");
+    if (invocation.socket) {
+        options.socket_path = *invocation.socket;
+    } else if (from_env && *from_env) {
+        options.socket_path = from_env;
+    } else {
+        options.socket_path = paths::default_socket();
+    }
+    options.socket_is_default = options.socket_path == paths::default_socket();
+    const char* no_autostart = std::getenv("CREDD_NO_AUTOSTART");
+    options.autostart = !(no_autostart && std::string_view(no_autostart) == "1");
+    return options;
+}
+
+} // namespace
+
+ExitCode run_command(const cli::Invocation& invocation) {
+    DaemonClient daemon(client_options(invocation));
+    auto done = std::visit([&](const auto& command) { return run_one(command, daemon); },
+                           invocation.command);
+    if (done) {
+        return ExitCode::ok;
+    }
+    report_error(done.error());
+    return exit_code_for(done.error().code);
+}
+
+} // namespace credd

@@ -1,9 +1,6 @@
 // FileKeyStore: creating the key file once, and reading it only when it is still private.
 #include "file_key_store.hh"
 
-#include "paths.hh"
-#include "private_dir.hh"
-
 #include <cerrno>
 #include <cstring>
 #include <utility>
@@ -13,6 +10,9 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "paths.hh"
+#include "private_dir.hh"
 
 namespace credd {
 

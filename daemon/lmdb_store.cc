@@ -1,8 +1,6 @@
 // LmdbStore: LMDB behind small RAII wrappers; the one place LMDB error codes are translated.
 #include "lmdb_store.hh"
 
-#include "private_dir.hh"
-
 #include <cerrno>
 #include <charconv>
 #include <cstring>
@@ -15,6 +13,8 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+
+#include "private_dir.hh"
 
 namespace credd {
 

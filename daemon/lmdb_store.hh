@@ -1,13 +1,13 @@
 // LmdbStore: the Store on an LMDB environment, with every secret sealed before it is written.
 #pragma once
 
-#include "sealer.hh"
-#include "store.hh"
-
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "sealer.hh"
+#include "store.hh"
 
 struct MDB_env;
 

@@ -1,8 +1,6 @@
 // Sealer: AES-256-GCM through OpenSSL 3 EVP; the one place OpenSSL errors are translated.
 #include "sealer.hh"
 
-#include "key_store.hh"
-
 #include <algorithm>
 #include <array>
 #include <climits>
@@ -12,6 +10,8 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+
+#include "key_store.hh"
 
 namespace credd {
 

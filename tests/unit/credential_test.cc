@@ -1,12 +1,12 @@
 // Tests for credential names, the record's JSON form and the secrets' binary form.
-#include "credential.hh"
-
 #include <functional>
 #include <string>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <gtest/gtest.h>
+
+#include "credential.hh"
 
 namespace credd {
 namespace {

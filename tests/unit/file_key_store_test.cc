@@ -1,7 +1,4 @@
 // Tests for FileKeyStore: a 0600, 32-byte key file created once and refused when unsafe.
-#include "file_key_store.hh"
-#include "temp_dir.hh"
-
 #include <fstream>
 #include <iterator>
 #include <string>
@@ -11,6 +8,9 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "file_key_store.hh"
+#include "temp_dir.hh"
 
 namespace credd {
 namespace {

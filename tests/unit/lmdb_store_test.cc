@@ -1,8 +1,4 @@
 // Tests for LmdbStore on a real LMDB environment in a temp dir: durability, sealing, damage.
-#include "key_store.hh"
-#include "lmdb_store.hh"
-#include "temp_dir.hh"
-
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -14,6 +10,10 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "key_store.hh"
+#include "lmdb_store.hh"
+#include "temp_dir.hh"
 
 namespace credd {
 namespace {

@@ -1,7 +1,4 @@
 // Tests for ensure_private_dir and check_private_file: what is created, what is refused.
-#include "private_dir.hh"
-#include "temp_dir.hh"
-
 #include <string>
 
 #include <gtest/gtest.h>
@@ -9,6 +6,9 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "private_dir.hh"
+#include "temp_dir.hh"
 
 namespace credd {
 namespace {

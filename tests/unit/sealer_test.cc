@@ -1,10 +1,10 @@
 // Tests for Sealer: AES-256-GCM round trips, and every kind of damage reads as corrupt.
-#include "key_store.hh"
-#include "sealer.hh"
-
 #include <string>
 
 #include <gtest/gtest.h>
+
+#include "key_store.hh"
+#include "sealer.hh"
 
 namespace credd {
 namespace {

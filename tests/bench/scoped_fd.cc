@@ -1,0 +1,61 @@
+// File descriptor ownership, pipes, full writes and Unix-socket connects.
+#include "scoped_fd.hh"
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+namespace credd::bench {
+
+namespace {
+
+std::runtime_error system_error(const std::string& what) {
+    return std::runtime_error(what + ": " + std::strerror(errno));
+}
+
+} // namespace
+
+void ScopedFd::reset(int fd) {
+    if (m_fd >= 0)
+        close(m_fd);
+    m_fd = fd;
+}
+
+std::pair<ScopedFd, ScopedFd> make_pipe() {
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) < 0)
+        throw system_error("pipe");
+    return {ScopedFd(fds[0]), ScopedFd(fds[1])};
+}
+
+void write_all(int fd, std::string_view bytes) {
+    while (!bytes.empty()) {
+        const ssize_t n = write(fd, bytes.data(), bytes.size());
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            throw system_error("write");
+        bytes.remove_prefix(static_cast<std::size_t>(n));
+    }
+}
+
+ScopedFd connect_unix(const std::string& path) {
+    sockaddr_un addr = {};
+    addr.sun_family = AF_UNIX;
+    if (path.size() >= sizeof addr.sun_path)
+        throw std::runtime_error(path + ": socket path too long");
+    std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+    ScopedFd fd(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (!fd)
+        throw system_error("socket");
+    if (connect(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) < 0)
+        throw system_error(path + ": connect");
+    return fd;
+}
+
+} // namespace credd::bench

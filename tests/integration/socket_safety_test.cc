@@ -1,1 +1,228 @@
-// placeholder
+// Socket hygiene: private socket directory, one daemon per socket, stale sockets,
+// clean shutdown, and peers of another uid refused.
+#include <cerrno>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "daemon_process.hh"
+#include "daemon_test.hh"
+#include "process.hh"
+#include "rpc_client.hh"
+#include "wait_until.hh"
+
+namespace credd::test {
+namespace {
+
+namespace json = boost::json;
+
+// The uid and gid of "nobody" on Debian: a real, unprivileged other user.
+constexpr uid_t other_uid = 65534;
+constexpr gid_t other_gid = 65534;
+
+bool is_socket(const std::string& path) {
+    struct stat st {};
+    return ::lstat(path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode);
+}
+
+bool exists(const std::string& path) {
+    struct stat st {};
+    return ::lstat(path.c_str(), &st) == 0;
+}
+
+mode_t mode_of(const std::string& path) {
+    struct stat st {};
+    ::lstat(path.c_str(), &st);
+    return st.st_mode & 07777;
+}
+
+// Runs credd to completion the way a user would start it by hand: for the cases where
+// it must refuse to start.
+ProcessResult run_credd(const DaemonDirs& dirs, std::vector<std::string> args = {}) {
+    ProcessOptions o;
+    o.argv = {CREDD_PATH};
+    o.argv.insert(o.argv.end(), args.begin(), args.end());
+    o.env = dirs.daemon_env();
+    o.deadline = 15s;
+    return run_process(o);
+}
+
+class SocketSafety : public DaemonTest {};
+
+TEST_F(SocketSafety, SocketDirectoryIsCreatedPrivate) {
+    struct stat st {};
+    ASSERT_EQ(::lstat(m_dirs.socket_dir().c_str(), &st), 0);
+    EXPECT_TRUE(S_ISDIR(st.st_mode));
+    EXPECT_EQ(st.st_mode & 07777, 0700u);
+    EXPECT_EQ(st.st_uid, ::getuid());
+    EXPECT_TRUE(is_socket(m_dirs.socket()));
+    // Created under umask: no group or other bits on the socket either.
+    EXPECT_EQ(mode_of(m_dirs.socket()) & 077, 0u);
+}
+
+TEST_F(SocketSafety, SecondDaemonOnTheSameSocketIsRefused) {
+    const ProcessResult second = run_credd(m_dirs);
+    EXPECT_FALSE(second.status.timed_out) << "second daemon kept running";
+    EXPECT_NE(second.exit_code(), 0) << second.describe();
+    EXPECT_TRUE(contains(second.err, "already")) << second.describe();
+    RpcClient client(m_daemon->socket_path());
+    EXPECT_NE(result_of(client.call("daemon.info")), nullptr) << "first daemon disturbed";
+    EXPECT_TRUE(m_daemon->is_running());
+}
+
+TEST_F(SocketSafety, SigtermRemovesTheSocketAndExitsZero) {
+    const ExitStatus status = m_daemon->stop();
+    EXPECT_TRUE(status.exited_with(0)) << status.describe();
+    EXPECT_FALSE(exists(m_dirs.socket())) << "socket left behind after SIGTERM";
+}
+
+TEST_F(SocketSafety, SigintRemovesTheSocketAndExitsZero) {
+    ::kill(m_daemon->pid(), SIGINT);
+    const ExitStatus status = m_daemon->stop();
+    EXPECT_TRUE(status.exited_with(0)) << status.describe();
+    EXPECT_FALSE(exists(m_dirs.socket()));
+}
+
+TEST_F(SocketSafety, StaleSocketOfAKilledDaemonIsReplaced) {
+    const std::string token = make_token("stale");
+    add_static({"stale-check", "https://stale.example", token});
+    m_daemon->kill9();
+    ASSERT_TRUE(is_socket(m_dirs.socket())) << "kill -9 should leave the socket file";
+    restart();
+    const TokenAnswer answer = get_token({{"name", "stale-check"}});
+    EXPECT_TRUE(answer.is(token)) << answer.describe();
+}
+
+TEST_F(SocketSafety, SocketOverrideIsHonoured) {
+    m_daemon->stop();
+    const std::string dir = m_temp.file("alt");
+    ASSERT_EQ(::mkdir(dir.c_str(), 0700), 0);
+    DaemonOptions o;
+    o.socket = dir + "/credd.sock";
+    DaemonProcess daemon(m_dirs, o);
+    ASSERT_TRUE(daemon.ready()) << daemon.failure();
+    EXPECT_TRUE(is_socket(*o.socket));
+    EXPECT_FALSE(exists(m_dirs.socket())) << "the default socket was bound as well";
+    RpcClient client(*o.socket);
+    EXPECT_NE(result_of(client.call("daemon.info")), nullptr);
+}
+
+// Runs as `other_uid` in a forked child: 0 = closed without any answer, 1 = answered,
+// 2 = nothing before the deadline, 3 = could not connect.
+int connect_as_other_user(const std::string& socket) {
+    RpcClient client(socket);
+    if (!client.connected()) {
+        return 3;
+    }
+    client.send(R"({"jsonrpc":"2.0","id":1,"method":"daemon.info"})"
+                "\n");
+    const ReadResult r = client.read_line(10s);
+    if (r.status == ReadStatus::line) {
+        return 1;
+    }
+    return r.status == ReadStatus::closed ? 0 : 2;
+}
+
+TEST_F(SocketSafety, PeerOfAnotherUidIsClosedWithoutAnswer) {
+    if (::geteuid() != 0) {
+        GTEST_SKIP() << "needs root to run a client as uid " << other_uid;
+    }
+    // Open the path to the socket to everyone, as a careless admin might: the uid check
+    // on the connection is what must still keep the other user out.
+    for (const auto& dir : {m_temp.path(), m_dirs.runtime_dir(), m_dirs.socket_dir()}) {
+        ASSERT_EQ(::chmod(dir.c_str(), 0711), 0) << dir;
+    }
+    ASSERT_EQ(::chmod(m_dirs.socket().c_str(), 0666), 0);
+
+    const std::string socket = m_dirs.socket();
+    const ExitStatus peer = run_forked({other_uid, other_gid, std::nullopt},
+                                       [&] { return connect_as_other_user(socket); });
+    EXPECT_TRUE(peer.exited_with(0))
+        << "other uid: " << peer.describe()
+        << " (exit 1 = answered, 2 = left open without answer, 3 = could not connect)";
+
+    const std::string uid = std::to_string(other_uid);
+    const bool logged = wait_until(
+        [&] {
+            return count_lines_with(m_daemon->log(), {uid, "warn"}) > 0;
+        },
+        5s);
+    EXPECT_TRUE(logged) << "no warn line naming uid " << other_uid << "; log:\n"
+                        << tail_of(m_daemon->log());
+
+    RpcClient own(m_daemon->socket_path());
+    EXPECT_NE(result_of(own.call("daemon.info")), nullptr) << "own uid no longer served";
+}
+
+class SocketDirRefusal : public ::testing::Test {
+protected:
+    TempDir m_temp;
+    DaemonDirs m_dirs{m_temp};
+};
+
+TEST_F(SocketDirRefusal, LooseSocketDirectoryIsRefusedAndLeftAlone) {
+    for (mode_t loose : {mode_t(0755), mode_t(0711), mode_t(0770)}) {
+        ::rmdir(m_dirs.socket_dir().c_str());
+        ASSERT_EQ(::mkdir(m_dirs.socket_dir().c_str(), 0700), 0);
+        ASSERT_EQ(::chmod(m_dirs.socket_dir().c_str(), loose), 0);
+        const ProcessResult r = run_credd(m_dirs);
+        EXPECT_FALSE(r.status.timed_out) << std::oct << loose << ": credd served anyway";
+        EXPECT_NE(r.exit_code(), 0) << std::oct << loose << ": " << r.describe();
+        EXPECT_TRUE(contains(r.err, m_dirs.socket_dir()))
+            << "refusal does not name the directory: " << r.describe();
+        EXPECT_TRUE(contains(r.err, "hint") || contains(r.err, "chmod"))
+            << "refusal gives no advice: " << r.describe();
+        EXPECT_EQ(mode_of(m_dirs.socket_dir()), loose) << "credd changed the mode it refused";
+        EXPECT_FALSE(exists(m_dirs.socket())) << "socket bound in a refused directory";
+    }
+}
+
+TEST_F(SocketDirRefusal, ForeignOwnedSocketDirectoryIsRefused) {
+    if (::geteuid() != 0) {
+        GTEST_SKIP() << "needs root to make a directory owned by another uid";
+    }
+    ASSERT_EQ(::mkdir(m_dirs.socket_dir().c_str(), 0700), 0);
+    ASSERT_EQ(::chown(m_dirs.socket_dir().c_str(), other_uid, other_gid), 0);
+    const ProcessResult r = run_credd(m_dirs);
+    EXPECT_FALSE(r.status.timed_out) << "credd served from a directory it does not own";
+    EXPECT_NE(r.exit_code(), 0) << r.describe();
+    EXPECT_TRUE(contains(r.err, m_dirs.socket_dir())) << r.describe();
+    EXPECT_FALSE(exists(m_dirs.socket()));
+}
+
+TEST_F(SocketDirRefusal, SymlinkedSocketDirectoryIsRefused) {
+    const std::string target = m_temp.file("elsewhere");
+    ASSERT_EQ(::mkdir(target.c_str(), 0700), 0);
+    ASSERT_EQ(::symlink(target.c_str(), m_dirs.socket_dir().c_str()), 0);
+    const ProcessResult r = run_credd(m_dirs);
+    EXPECT_FALSE(r.status.timed_out) << "credd served through a symlinked directory";
+    EXPECT_NE(r.exit_code(), 0) << r.describe();
+    EXPECT_FALSE(exists(target + "/socket"));
+}
+
+TEST_F(SocketDirRefusal, RefusalIsAnnouncedOnTheReadyFd) {
+    ASSERT_EQ(::mkdir(m_dirs.socket_dir().c_str(), 0755), 0);
+    ASSERT_EQ(::chmod(m_dirs.socket_dir().c_str(), 0755), 0);
+    DaemonProcess daemon(m_dirs);
+    EXPECT_FALSE(daemon.ready());
+    EXPECT_TRUE(contains(daemon.failure(), "announced: ERROR "))
+        << "expected an ERROR line on --ready-fd; got: " << daemon.failure();
+}
+
+TEST_F(SocketDirRefusal, OverlongSocketPathIsRefused) {
+    const std::string dir = m_temp.file(std::string(60, 'd'));
+    ASSERT_EQ(::mkdir(dir.c_str(), 0700), 0);
+    const std::string path = dir + "/" + std::string(60, 's');
+    ASSERT_GT(path.size(), 108u);
+    const ProcessResult r = run_credd(m_dirs, {"--socket", path});
+    EXPECT_FALSE(r.status.timed_out);
+    EXPECT_NE(r.exit_code(), 0) << r.describe();
+    EXPECT_EQ(r.status.signal, 0) << "crashed on a long path: " << r.describe();
+}
+
+} // namespace
+} // namespace credd::test

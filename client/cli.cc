@@ -1,12 +1,13 @@
 // Command-line parsing: one table entry per command, one per option.
 #include "cli.hh"
 
-#include "url.hh"
-
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <type_traits>
 #include <utility>
+
+#include "url.hh"
 
 namespace credd::cli {
 
@@ -131,7 +132,7 @@ Result<std::int64_t> parse_seconds(std::string_view text) {
     if (ec != std::errc{} || end != digits.data() + digits.size() || digits.empty() || n < 0 ||
         n > max_seconds / unit) {
         return usage_error("duration \"" + std::string(text.substr(0, 50)) +
-                               "\": write seconds, or N with s, m, h or d",
+                               "\": write seconds, or N with s, m, h or d, up to 10 years",
                            "e.g. --min-valid 300 or --min-valid 5m");
     }
     return n * unit;
@@ -253,16 +254,39 @@ private:
 };
 
 template <class C>
-Result<void> take_name(C& command, std::string_view value, std::size_t index) {
-    if (index > 0) {
-        return usage_error("unexpected argument \"" + std::string(value.substr(0, 100)) + '"');
+constexpr CommandKind kind_of() {
+    if constexpr (std::is_same_v<C, TokenCommand>) {
+        return CommandKind::token;
+    } else if constexpr (std::is_same_v<C, AddCommand>) {
+        return CommandKind::add;
+    } else if constexpr (std::is_same_v<C, UpdateCommand>) {
+        return CommandKind::update;
+    } else if constexpr (std::is_same_v<C, RemoveCommand>) {
+        return CommandKind::remove;
+    } else if constexpr (std::is_same_v<C, ListCommand>) {
+        return CommandKind::list;
+    } else {
+        return CommandKind::status;
     }
-    return assign(command.name, checked_name(value));
+}
+
+// A stray argument is not quoted back: after `cred add NAME` it is most likely a token
+// typed in the wrong place, and echoing it would put it in the terminal's scrollback.
+template <class C>
+Result<void> take_nothing(C&, std::string_view, std::size_t) {
+    if constexpr (std::is_same_v<C, AddCommand>) {
+        return usage_error("add: unexpected extra argument; the token is read from stdin",
+                           "printf %s \"$TOKEN\" | cred add NAME --url URL");
+    }
+    return command_usage_error(kind_of<C>(), "unexpected extra argument");
 }
 
 template <class C>
-Result<void> take_nothing(C&, std::string_view value, std::size_t) {
-    return usage_error("unexpected argument \"" + std::string(value.substr(0, 100)) + '"');
+Result<void> take_name(C& command, std::string_view value, std::size_t index) {
+    if (index > 0) {
+        return take_nothing(command, value, index);
+    }
+    return assign(command.name, checked_name(value));
 }
 
 Result<void> no_checks(auto&) {

@@ -211,6 +211,14 @@ TEST(CliParse, HelpAndVersion) {
 
 // ---- secrets on argv ------------------------------------------------------------------
 
+TEST(CliSecrets, StrayArgumentIsNotEchoed) {
+    auto refused = parse({"add", "gh", "--url", "https://h", "ghp_stray"});
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().code, Errc::invalid_params);
+    EXPECT_EQ(refused.error().message.find("ghp_stray"), std::string::npos);
+    EXPECT_EQ(refused.error().hint.find("ghp_stray"), std::string::npos);
+}
+
 TEST(CliSecrets, SecretOptionsAreRecognised) {
     for (std::string_view arg :
          {"--token", "--token=x", "--secret", "--secret=", "--password", "--password=hunter2"}) {

@@ -69,7 +69,7 @@ Result<void> Broker::load(UnixMs now) {
         if (l.secrets) {
             secrets = std::move(*l.secrets);
         } else {
-            spdlog::error("credential {}: {}; its other data is kept", l.record.name,
+            spdlog::error("{}; the record is kept so it can be replaced",
                           l.secrets.error().message);
         }
         std::string name = l.record.name;
@@ -106,16 +106,18 @@ const Broker::Entry* Broker::best_match(const TokenQuery& q, UnixMs now) const {
     if (bucket == m_by_origin.end()) {
         return nullptr;
     }
+    // A username may be asked for explicitly or come with the URL (https://bob@host).
+    const auto& user = q.username ? q.username : q.url->username;
     const Entry* best = nullptr;
     for (const Entry* e : bucket->second) {
         const auto& m = e->record.match;
         if (!path_has_prefix(q.url->path, m.path)) {
             continue;
         }
-        if (q.username && m.username && *q.username != *m.username) {
+        if (user && m.username && *user != *m.username) {
             continue;
         }
-        const bool asked = q.username.has_value();
+        const bool asked = user.has_value();
         if (!best || match_rank(e->record, is_servable(*e, now), asked) <
                          match_rank(best->record, is_servable(*best, now), asked)) {
             best = e;
@@ -133,11 +135,12 @@ Result<TokenView> Broker::get_token(const TokenQuery& q, UnixMs now) const {
         }
         e = &it->second;
     } else if (q.url) {
+        const auto& user = q.username ? q.username : q.url->username;
         e = best_match(q, now);
         if (!e) {
             return make_error(Errc::not_found,
                               "no credential matches " + q.url->origin() + q.url->path +
-                                  (q.username ? " for user " + *q.username : ""),
+                                  (user ? " for user " + *user : ""),
                               "add one: printf %s \"$TOKEN\" | cred add NAME --url " +
                                   q.url->origin());
         }

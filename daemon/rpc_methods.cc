@@ -343,7 +343,7 @@ Result<TokenQuery> parse_token_query(const json::object& p) {
         return make_error(Errc::invalid_params, "token.get needs either \"name\" or \"url\"");
     }
     q.url = std::move(*url);
-    q.username = *username ? std::move(*username) : (q.url ? q.url->username : std::nullopt);
+    q.username = std::move(*username);
     const std::int64_t min_valid_s = min_valid->value_or(0);
     if (min_valid_s < 0 || min_valid_s > max_min_valid_s) {
         return make_error(Errc::invalid_params, "\"min_valid\" must be 0 to " +

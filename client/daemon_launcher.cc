@@ -1,10 +1,6 @@
 // Daemon autostart: locating credd, spawning it detached, waiting for readiness.
 #include "daemon_launcher.hh"
 
-#include "deadline.hh"
-#include "paths.hh"
-#include "unique_fd.hh"
-
 #include <algorithm>
 #include <array>
 #include <cerrno>
@@ -19,6 +15,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "deadline.hh"
+#include "paths.hh"
+#include "unique_fd.hh"
+
 extern char** environ;
 
 namespace credd {
@@ -29,6 +29,19 @@ constexpr int ready_fd = 3;
 
 bool is_executable(const std::string& path) {
     return ::access(path.c_str(), X_OK) == 0;
+}
+
+// The daemon runs in "/", so a relative socket or binary path (--socket ./s,
+// CREDD_DAEMON=build/credd) must be resolved against our directory first.
+std::string absolute(const std::string& path) {
+    if (path.empty() || path.front() == '/') {
+        return path;
+    }
+    std::array<char, 4096> cwd{};
+    if (!::getcwd(cwd.data(), cwd.size())) {
+        return path;
+    }
+    return std::string(cwd.data()) + "/" + path;
 }
 
 std::string beside_this_executable() {
@@ -178,13 +191,15 @@ Result<void> launch_daemon(const LaunchRequest& request) {
     UniqueFd read_end(pipe_fds[0]);
     UniqueFd write_end(pipe_fds[1]);
     const std::string fd_text = std::to_string(ready_fd);
-    const char* argv[] = {"credd",      "--socket",      request.socket_path.c_str(),
+    const std::string daemon = absolute(request.daemon_path);
+    const std::string socket = absolute(request.socket_path);
+    const char* argv[] = {"credd",      "--socket",      socket.c_str(),
                           "--ready-fd", fd_text.c_str(), nullptr};
     pid_t pid = 0;
     int rc = 0;
     {
         SpawnSetup setup(write_end.get());
-        rc = ::posix_spawn(&pid, request.daemon_path.c_str(), &setup.actions, &setup.attributes,
+        rc = ::posix_spawn(&pid, daemon.c_str(), &setup.actions, &setup.attributes,
                            const_cast<char* const*>(argv), environ);
     }
     // Our copy of the write end must go, or EOF never arrives if the daemon dies.

@@ -540,6 +540,19 @@ TEST(DaemonLaunch, PassesSocketAndReadyFdAndDetaches) {
     EXPECT_EQ(leader, "leader"); // its own session: no terminal hangup reaches it
 }
 
+TEST(DaemonLaunch, ResolvesARelativeSocketBeforeLeavingTheDirectory) {
+    ScratchDir dir;
+    const std::string record = dir.path() + "/record";
+    const std::string script = write_script(dir, "echo \"$3\" > " + record + "\necho READY >&3\n");
+    char cwd[4096];
+    ASSERT_NE(::getcwd(cwd, sizeof cwd), nullptr);
+    ASSERT_TRUE(launch_daemon(LaunchRequest{script, "rel/s", 2s}));
+    std::ifstream in(record);
+    std::string socket;
+    std::getline(in, socket);
+    EXPECT_EQ(socket, std::string(cwd) + "/rel/s");
+}
+
 TEST(DaemonLaunch, ReportsTheDaemonsError) {
     ScratchDir dir;
     const std::string script = write_script(dir, "echo 'ERROR key file unreadable' >&3\nexit 1\n");

@@ -543,7 +543,7 @@ TEST(DaemonLaunch, PassesSocketAndReadyFdAndDetaches) {
 TEST(DaemonLaunch, ResolvesARelativeSocketBeforeLeavingTheDirectory) {
     ScratchDir dir;
     const std::string record = dir.path() + "/record";
-    const std::string script = write_script(dir, "echo \"$3\" > " + record + "\necho READY >&3\n");
+    const std::string script = write_script(dir, "echo \"$2\" > " + record + "\necho READY >&3\n");
     char cwd[4096];
     ASSERT_NE(::getcwd(cwd, sizeof cwd), nullptr);
     ASSERT_TRUE(launch_daemon(LaunchRequest{script, "rel/s", 2s}));

@@ -1,9 +1,6 @@
 // Command-line parsing for cred: arguments in, a typed Invocation out, and no I/O.
 #pragma once
 
-#include "error.hh"
-#include "time_text.hh"
-
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -11,6 +8,9 @@
 #include <string_view>
 #include <variant>
 #include <vector>
+
+#include "error.hh"
+#include "time_text.hh"
 
 namespace credd::cli {
 
@@ -95,18 +95,5 @@ struct ParseEnv {
 
 // Parses argv without argv[0]. Every failure is Errc::invalid_params (exit code 2).
 Result<Invocation> parse_command_line(std::span<const std::string_view> args, const ParseEnv& env);
-
-// Whether an argument tries to hand over a secret (--token, --secret, --password,
-// with or without "=value"). Such a command line is refused before anything else.
-bool is_secret_option(std::string_view arg);
-
-// "K=V": a non-empty key, the value after the first '='.
-Result<Label> parse_label(std::string_view text);
-
-// Non-negative seconds, plain ("300") or with a unit ("5m", "2h", "1d").
-Result<std::int64_t> parse_seconds(std::string_view text);
-
-// The credential-name rule of credd-protocol(7): [A-Za-z0-9][A-Za-z0-9._@+-]{0,127}.
-bool is_valid_name(std::string_view name);
 
 } // namespace credd::cli

@@ -15,6 +15,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "argument_values.hh"
 #include "cli.hh"
 #include "connection.hh"
 #include "credential_table.hh"

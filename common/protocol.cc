@@ -87,13 +87,10 @@ Result<Request> parse_request(std::string_view line, json::value& id_out,
     if (!method || !method->is_string()) {
         return invalid_request(R"("method" must be a string)");
     }
-    Request r;
-    r.id = id_out;
-    r.notification = id == nullptr;
-    r.method = method->get_string();
-    // Same storage as the parsed value, so the move below steals instead of copying
-    // (a copy would put secret parameters on the general heap, beyond the caller's wipe).
-    r.params = json::object(v.storage());
+    // Params in the same storage as the parsed value, so the move below steals instead of
+    // copying (a copy would put secret parameters on the general heap, beyond the caller's
+    // wipe). Set at construction: assigning to a Boost.JSON container keeps its storage.
+    Request r{id_out, id == nullptr, std::string(method->get_string()), json::object(v.storage())};
     if (auto* params = obj->if_contains("params")) {
         if (!params->is_object()) {
             return make_error(Errc::invalid_params, R"("params" must be an object)");

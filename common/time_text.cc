@@ -109,7 +109,8 @@ Result<UnixMs> parse_rfc3339(std::string_view text) {
     } else {
         return bad_time(text);
     }
-    const unsigned month_days[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    const bool leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    const unsigned month_days[] = {31, leap ? 29u : 28u, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     if (!s.empty() || month < 1 || month > 12 || day < 1 || day > month_days[month - 1] ||
         hour > 23 || minute > 59 || second > 60) {
         return bad_time(text);
@@ -131,6 +132,9 @@ Result<UnixMs> parse_when(std::string_view text, UnixMs now) {
         return bad_time(text);
     }
     if (text.front() == '+') {
+        if (text.size() < 3) {
+            return bad_time(text); // "+", "+d": no number (and no byte to read past the '+')
+        }
         std::int64_t n = 0;
         const char* begin = text.data() + 1;
         const char* end = text.data() + text.size() - 1;
@@ -172,7 +176,8 @@ Result<UnixMs> parse_when(std::string_view text, UnixMs now) {
 }
 
 std::string format_rfc3339(UnixMs t) {
-    std::int64_t secs = t >= 0 ? t / 1000 : (t - 999) / 1000;
+    // Round toward minus infinity without computing t - 999, which overflows near INT64_MIN.
+    const std::int64_t secs = t / 1000 - (t % 1000 < 0 ? 1 : 0);
     std::int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
     const std::int64_t rem = secs - days * 86400;
     const Civil c = civil_from_days(days);
@@ -186,7 +191,10 @@ std::string format_rfc3339(UnixMs t) {
 
 std::string format_duration(std::int64_t ms) {
     const bool negative = ms < 0;
-    std::int64_t s = (negative ? -ms : ms) / 1000;
+    // The magnitude in unsigned arithmetic: -INT64_MIN does not fit an int64.
+    const std::uint64_t magnitude =
+        negative ? 0 - static_cast<std::uint64_t>(ms) : static_cast<std::uint64_t>(ms);
+    auto s = static_cast<std::int64_t>(magnitude / 1000);
     const std::int64_t d = s / 86400, h = s / 3600 % 24, m = s / 60 % 60;
     s %= 60;
     std::string out = negative ? "-" : "";

@@ -1,6 +1,8 @@
 // URL parsing and path comparison for credential matching.
 #include "url.hh"
 
+#include "utf8.hh"
+
 #include <algorithm>
 #include <charconv>
 
@@ -28,7 +30,7 @@ std::optional<std::uint16_t> default_port(std::string_view scheme) {
 
 Error bad_url(std::string_view text, std::string_view why) {
     return make_error(Errc::invalid_params,
-                      "url \"" + std::string(text.substr(0, 200)) + "\": " + std::string(why),
+                      "url \"" + std::string(utf8_prefix(text, 200)) + "\": " + std::string(why),
                       "write it as scheme://host[:port][/path], e.g. https://github.com");
 }
 
@@ -40,6 +42,12 @@ bool is_scheme_char(char c) {
 bool is_host_char(char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
            c == '.' || c == '_';
+}
+
+// Inside [...]: hex digits, ':' and '.' (for an embedded IPv4 address).
+bool is_ipv6_char(char c) {
+    return (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || (c >= '0' && c <= '9') || c == ':' ||
+           c == '.';
 }
 
 } // namespace
@@ -97,6 +105,9 @@ Result<Url> parse_url(std::string_view text) {
             return bad_url(text, "unclosed IPv6 literal");
         }
         host = authority.substr(0, close + 1);
+        if (host.size() == 2 || !std::all_of(host.begin() + 1, host.end() - 1, is_ipv6_char)) {
+            return bad_url(text, "bad IPv6 address");
+        }
         std::string_view after = authority.substr(close + 1);
         if (!after.empty() && (after.front() != ':' || after.size() == 1)) {
             return bad_url(text, "bad port");

@@ -43,4 +43,16 @@ bool is_valid_utf8(std::string_view bytes) noexcept {
     return true;
 }
 
+std::string_view utf8_prefix(std::string_view text, std::size_t max_bytes) noexcept {
+    if (text.size() <= max_bytes) {
+        return text;
+    }
+    std::size_t n = max_bytes;
+    // Back off while the first byte left out continues the character before it.
+    while (n > 0 && (static_cast<unsigned char>(text[n]) & 0xC0) == 0x80) {
+        --n;
+    }
+    return text.substr(0, n);
+}
+
 } // namespace credd

@@ -4,6 +4,7 @@
 #include "protocol.hh"
 #include "rpc_methods.hh"
 #include "secret.hh"
+#include "utf8.hh"
 
 #include <algorithm>
 #include <cstring>
@@ -138,7 +139,8 @@ void Session::handle_line(std::string_view line) {
         return on_reply(call, request.error());
     }
     call.notification = request->notification;
-    call.method = request->method.substr(0, 64);
+    // Cut at a character boundary: the name is echoed in a message that must stay UTF-8.
+    call.method = std::string(utf8_prefix(request->method, 64));
     const RpcHandler handler = find_rpc_handler(request->method);
     if (!handler) {
         return on_reply(call,

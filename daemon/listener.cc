@@ -1,11 +1,6 @@
 // Listener: socket hygiene, peer checks and the accept loop.
 #include "listener.hh"
 
-#include "paths.hh"
-#include "private_dir.hh"
-#include "protocol.hh"
-#include "session.hh"
-
 #include <cerrno>
 #include <cstring>
 #include <utility>
@@ -20,6 +15,11 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "paths.hh"
+#include "private_dir.hh"
+#include "protocol.hh"
+#include "session.hh"
+
 namespace credd {
 
 namespace asio = boost::asio;
@@ -29,6 +29,7 @@ namespace {
 
 constexpr std::chrono::milliseconds first_backoff{50};
 constexpr std::chrono::milliseconds max_backoff{1000};
+constexpr std::chrono::milliseconds write_timeout{10'000};
 
 std::string errno_text(int err) {
     return std::strerror(err);
@@ -247,7 +248,7 @@ void Listener::serve(stream_protocol::socket socket) {
     }
     auto session = std::make_shared<Session>(
         std::move(socket), PeerIdentity{peer.pid, peer.uid}, *m_rpc,
-        SessionOptions{m_options.idle_timeout, [this](Session* s) { forget(s); }});
+        SessionOptions{m_options.idle_timeout, write_timeout, [this](Session* s) { forget(s); }});
     m_sessions.insert(session.get());
     session->start();
 }

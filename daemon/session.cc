@@ -1,11 +1,6 @@
 // Session: reading lines, answering them in order, and enforcing every limit.
 #include "session.hh"
 
-#include "protocol.hh"
-#include "rpc_methods.hh"
-#include "secret.hh"
-#include "utf8.hh"
-
 #include <algorithm>
 #include <cstring>
 #include <exception>
@@ -13,6 +8,11 @@
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 #include <spdlog/spdlog.h>
+
+#include "protocol.hh"
+#include "rpc_methods.hh"
+#include "secret.hh"
+#include "utf8.hh"
 
 namespace credd {
 
@@ -180,7 +180,12 @@ void Session::on_reply(const InFlight& call, const Result<json::value>& result) 
 
 void Session::flush() {
     m_state = State::writing;
-    m_deadline = Clock::now() + m_options.idle_timeout;
+    m_deadline = Clock::now() + std::min(m_options.idle_timeout, m_options.write_timeout);
+    // The lazy timer may be set for a later read deadline; a stalled writer must be
+    // caught on time, so pull it in.
+    if (m_timer.expiry() > m_deadline) {
+        arm_deadline();
+    }
     asio::async_write(m_socket, asio::buffer(m_out),
                       [self = shared_from_this()](const boost::system::error_code& ec,
                                                   std::size_t) { self->on_written(ec); });
@@ -244,7 +249,8 @@ void Session::on_deadline(const boost::system::error_code& ec) {
         return arm_deadline();
     }
     if (m_state == State::writing) {
-        spdlog::warn("connection from pid {}: not reading its answers; closed", m_peer.pid);
+        spdlog::warn("connection from pid {}: not reading its answers for {}s; closed", m_peer.pid,
+                     m_options.write_timeout.count() / 1000);
         return close();
     }
     spdlog::info("connection from pid {}: idle for {}s; closed", m_peer.pid,

@@ -1,9 +1,6 @@
 // Session: one client connection — framing, limits, deadlines and dispatch.
 #pragma once
 
-#include "error.hh"
-#include "wiping_arena.hh"
-
 #include <chrono>
 #include <cstddef>
 #include <functional>
@@ -14,6 +11,9 @@
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/json/value.hpp>
+
+#include "error.hh"
+#include "wiping_arena.hh"
 
 namespace credd {
 
@@ -27,6 +27,8 @@ struct PeerIdentity {
 
 struct SessionOptions {
     std::chrono::milliseconds idle_timeout{60'000};
+    // How long a client may leave its answers unread (never more than idle_timeout).
+    std::chrono::milliseconds write_timeout{10'000};
     // Called once when the connection is closed, for the Listener's bookkeeping.
     std::function<void(Session*)> on_closed;
 };

@@ -1,6 +1,11 @@
 // The commands of cred: build a request, call the daemon, print the answer.
 #include "commands.hh"
 
+#include <chrono>
+#include <cstdlib>
+
+#include <boost/json/serialize.hpp>
+
 #include "credential_table.hh"
 #include "daemon_client.hh"
 #include "help.hh"
@@ -10,11 +15,6 @@
 #include "secret.hh"
 #include "secret_input.hh"
 #include "secret_request.hh"
-
-#include <chrono>
-#include <cstdlib>
-
-#include <boost/json/serialize.hpp>
 
 namespace credd {
 

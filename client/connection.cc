@@ -1,9 +1,6 @@
 // Connection: connect, send a line, read a line, each bounded by a deadline.
 #include "connection.hh"
 
-#include "protocol.hh"
-#include "secret.hh"
-
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -11,6 +8,9 @@
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+
+#include "protocol.hh"
+#include "secret.hh"
 
 namespace credd {
 

@@ -1,10 +1,6 @@
 // Connection: one client connection to the daemon's Unix socket, with deadlines.
 #pragma once
 
-#include "deadline.hh"
-#include "error.hh"
-#include "unique_fd.hh"
-
 #include <cstddef>
 #include <memory>
 #include <string>
@@ -12,6 +8,10 @@
 
 #include <boost/json/value.hpp>
 #include <boost/system/result.hpp>
+
+#include "deadline.hh"
+#include "error.hh"
+#include "unique_fd.hh"
 
 namespace credd {
 

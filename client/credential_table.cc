@@ -1,10 +1,10 @@
 // Turning credential records into table rows: only non-secret members are read.
 #include "credential_table.hh"
 
+#include <boost/json/serialize.hpp>
+
 #include "time_text.hh"
 #include "url.hh"
-
-#include <boost/json/serialize.hpp>
 
 namespace credd {
 

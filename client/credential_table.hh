@@ -1,12 +1,12 @@
 // The `cred list` and `cred status` tables, built from the daemon's credential records.
 #pragma once
 
-#include "table.hh"
-
 #include <string>
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
+
+#include "table.hh"
 
 namespace credd {
 

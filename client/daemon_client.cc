@@ -1,15 +1,15 @@
 // DaemonClient: connect, autostart on "nobody listening", one request per call.
 #include "daemon_client.hh"
 
-#include "connection.hh"
-#include "daemon_launcher.hh"
-#include "protocol.hh"
-#include "secret.hh"
-
 #include <cerrno>
 #include <utility>
 
 #include <poll.h>
+
+#include "connection.hh"
+#include "daemon_launcher.hh"
+#include "protocol.hh"
+#include "secret.hh"
 
 namespace credd {
 

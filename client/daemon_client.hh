@@ -1,14 +1,14 @@
 // DaemonClient: reaching credd (starting it when nobody answers) and calling its methods.
 #pragma once
 
-#include "error.hh"
-
 #include <chrono>
 #include <string>
 #include <string_view>
 
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
+
+#include "error.hh"
 
 namespace credd {
 

@@ -1,10 +1,10 @@
 // Starting credd on demand, detached, when no daemon answers on the socket.
 #pragma once
 
-#include "error.hh"
-
 #include <chrono>
 #include <string>
+
+#include "error.hh"
 
 namespace credd {
 

@@ -1,11 +1,11 @@
 // Help and version texts of cred.
 #pragma once
 
-#include "cli.hh"
-
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include "cli.hh"
 
 namespace credd {
 

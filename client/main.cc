@@ -1,13 +1,13 @@
 // cred: the command-line client of credd. Parse the arguments, run the command, exit.
-#include "cli.hh"
-#include "commands.hh"
-#include "output.hh"
-#include "time_text.hh"
-
 #include <exception>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "cli.hh"
+#include "commands.hh"
+#include "output.hh"
+#include "time_text.hh"
 
 int main(int argc, char** argv) {
     using namespace credd;

@@ -1,13 +1,13 @@
 // Writing to stdout and stderr.
 #include "output.hh"
 
-#include "terminal_text.hh"
-
 #include <cerrno>
 #include <cstring>
 #include <string>
 
 #include <unistd.h>
+
+#include "terminal_text.hh"
 
 namespace credd {
 

@@ -1,9 +1,9 @@
 // Output: what cred writes to stdout and stderr, with write(2) and no stdio buffering.
 #pragma once
 
-#include "error.hh"
-
 #include <string_view>
+
+#include "error.hh"
 
 namespace credd {
 

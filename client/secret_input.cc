@@ -1,10 +1,6 @@
 // Reading a secret from a pipe or from the terminal with echo turned off.
 #include "secret_input.hh"
 
-#include "output.hh"
-#include "unique_fd.hh"
-#include "utf8.hh"
-
 #include <algorithm>
 #include <cerrno>
 #include <csignal>
@@ -14,6 +10,10 @@
 #include <fcntl.h>
 #include <termios.h>
 #include <unistd.h>
+
+#include "output.hh"
+#include "unique_fd.hh"
+#include "utf8.hh"
 
 namespace credd {
 

@@ -1,12 +1,12 @@
 // Secret input for `cred add`: piped stdin, or a no-echo prompt on the terminal.
 #pragma once
 
-#include "error.hh"
-#include "secret.hh"
-
 #include <cstddef>
 #include <string>
 #include <string_view>
+
+#include "error.hh"
+#include "secret.hh"
 
 namespace credd {
 

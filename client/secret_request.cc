@@ -1,10 +1,10 @@
 // SecretRequest: arena-backed parameters and in-place serialisation.
 #include "secret_request.hh"
 
+#include <boost/json/serializer.hpp>
+
 #include "protocol.hh"
 #include "secret.hh"
-
-#include <boost/json/serializer.hpp>
 
 namespace credd {
 

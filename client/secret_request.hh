@@ -1,8 +1,6 @@
 // SecretRequest: a request whose parameters carry a secret, built so that every copy can be wiped.
 #pragma once
 
-#include "error.hh"
-
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -12,6 +10,8 @@
 #include <boost/json/object.hpp>
 #include <boost/json/static_resource.hpp>
 #include <boost/json/storage_ptr.hpp>
+
+#include "error.hh"
 
 namespace credd {
 

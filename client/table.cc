@@ -1,10 +1,10 @@
 // Table layout: column widths and rendering.
 #include "table.hh"
 
-#include "terminal_text.hh"
-
 #include <algorithm>
 #include <utility>
+
+#include "terminal_text.hh"
 
 namespace credd {
 

@@ -90,7 +90,10 @@ Result<Url> parse_url(std::string_view text) {
     if (const auto at = authority.rfind('@'); at != std::string_view::npos) {
         std::string_view userinfo = authority.substr(0, at);
         if (userinfo.find(':') != std::string_view::npos) {
-            return bad_url(text, "a password in a URL is refused; give the secret on stdin");
+            // Not quoted back: the message would carry the password into logs.
+            return make_error(Errc::invalid_params,
+                              "url: a password in a URL is refused; give the secret on stdin",
+                              "write it as scheme://[user@]host[:port][/path]");
         }
         if (!userinfo.empty()) {
             url.username = std::string(userinfo);

@@ -118,6 +118,13 @@ TEST(Url, PasswordInUrlIsRefused) {
     EXPECT_EQ(url_error("https://alice:hunter2@github.com"), Errc::invalid_params);
 }
 
+TEST(Url, RefusedPasswordIsNotQuotedInTheError) {
+    const auto r = parse_url("https://alice:hunter2@github.com/x");
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().message.find("hunter2"), std::string::npos);
+    EXPECT_EQ(r.error().hint.find("hunter2"), std::string::npos);
+}
+
 TEST(Url, EmptyPasswordInUrlIsRefused) {
     EXPECT_EQ(url_error("https://alice:@github.com"), Errc::invalid_params);
 }

@@ -191,6 +191,7 @@ TEST_F(SocketDirRefusal, ForeignOwnedSocketDirectoryIsRefused) {
     EXPECT_FALSE(r.status.timed_out) << "credd served from a directory it does not own";
     EXPECT_NE(r.exit_code(), 0) << r.describe();
     EXPECT_TRUE(contains(r.err, m_dirs.socket_dir())) << r.describe();
+    EXPECT_TRUE(contains(r.err, "hint")) << "refusal gives no advice: " << r.describe();
     EXPECT_FALSE(exists(m_dirs.socket()));
 }
 

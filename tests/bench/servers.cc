@@ -23,25 +23,27 @@ using Clock = std::chrono::steady_clock;
 
 constexpr auto ready_limit = std::chrono::seconds(10);
 
-// Reads from `fd` until `expected` arrives (true), or EOF or the deadline (false).
-bool wait_for(int fd, std::string_view expected, std::string& seen) {
+enum class Readiness { ready, closed, timed_out };
+
+// Reads from `fd` until `expected` arrives, the writer closes it, or the deadline passes.
+Readiness wait_for(int fd, std::string_view expected, std::string& seen) {
     const auto deadline = Clock::now() + ready_limit;
     while (seen.find(expected) == std::string::npos) {
         const auto left =
             std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
         if (left.count() <= 0)
-            return false;
+            return Readiness::timed_out;
         pollfd pfd = {fd, POLLIN, 0};
         if (poll(&pfd, 1, static_cast<int>(left.count()) + 1) <= 0)
             continue;
         char buf[256];
         const ssize_t n = read(fd, buf, sizeof buf);
         if (n == 0 || (n < 0 && errno != EINTR))
-            return false;
+            return Readiness::closed;
         if (n > 0)
             seen.append(buf, static_cast<std::size_t>(n));
     }
-    return true;
+    return Readiness::ready;
 }
 
 ScopedFd open_log(const std::string& path) {
@@ -67,10 +69,15 @@ Server start_and_wait(std::vector<std::string> argv, const Sandbox& sandbox, int
     Server server{ChildProcess(spawn_child(command, io)), "", log_path};
     ready_write.reset();
     std::string seen;
-    if (!wait_for(ready_read.get(), ready_text, seen)) {
+    const Readiness readiness = wait_for(ready_read.get(), ready_text, seen);
+    if (readiness != Readiness::ready) {
+        std::string why =
+            readiness == Readiness::timed_out ? "not ready within 10 s" : "gave up before ready";
         server.process.stop();
-        throw std::runtime_error(command.text() + ": not ready within 10 s (" +
-                                 server.process.describe_exit() + ")\n" + log_tail(log_path));
+        why += " (" + server.process.describe_exit() + ")";
+        if (!seen.empty())
+            why += "; it said: " + seen.substr(0, seen.find('\n'));
+        throw std::runtime_error(command.text() + ": " + why + "\n" + log_tail(log_path));
     }
     return server;
 }

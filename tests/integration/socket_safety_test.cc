@@ -1,11 +1,13 @@
 // Socket hygiene: private socket directory, one daemon per socket, stale sockets,
 // clean shutdown, and peers of another uid refused.
 #include <cerrno>
+#include <filesystem>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -109,6 +111,43 @@ TEST_F(SocketSafety, SocketOverrideIsHonoured) {
     EXPECT_FALSE(exists(m_dirs.socket())) << "the default socket was bound as well";
     RpcClient client(*o.socket);
     EXPECT_NE(result_of(client.call("daemon.info")), nullptr);
+}
+
+// The daemon's fds (beyond stdin, stdout, stderr) that lack O_CLOEXEC, with what they are.
+std::vector<std::string> inheritable_fds(pid_t pid) {
+    std::vector<std::string> found;
+    const std::string proc = "/proc/" + std::to_string(pid);
+    for (const auto& entry : std::filesystem::directory_iterator(proc + "/fd")) {
+        const std::string fd = entry.path().filename();
+        if (std::stoi(fd) <= 2) {
+            continue;
+        }
+        const std::string info = read_file(proc + "/fdinfo/" + fd);
+        const auto at = info.find("flags:");
+        if (at == std::string::npos) {
+            continue; // closed since the directory was read
+        }
+        const unsigned long flags = std::stoul(info.substr(at + 6), nullptr, 8);
+        if ((flags & O_CLOEXEC) == 0) {
+            std::error_code ec;
+            found.push_back(fd + " -> " + std::filesystem::read_symlink(entry.path(), ec).string());
+        }
+    }
+    return found;
+}
+
+TEST_F(SocketSafety, EveryDaemonFdIsCloseOnExec) {
+    add_static({"fds", "https://fds.example", make_token("fds")});
+    RpcClient first(m_daemon->socket_path());
+    RpcClient second(m_daemon->socket_path());
+    ASSERT_NE(result_of(first.call("daemon.info")), nullptr);
+    ASSERT_NE(result_of(second.call("token.get", {{"name", "fds"}})), nullptr);
+    const auto leaks = inheritable_fds(m_daemon->pid());
+    std::string list;
+    for (const auto& l : leaks) {
+        list += "\n  fd " + l;
+    }
+    EXPECT_TRUE(leaks.empty()) << "fds a child of credd would inherit:" << list;
 }
 
 // Runs as `other_uid` in a forked child: 0 = closed without any answer, 1 = answered,

@@ -221,6 +221,20 @@ TEST_F(Tamper, FlippedTagByteIsCorrupt) {
     expect_victim_corrupt_and_others_served();
 }
 
+TEST_F(Tamper, CredReportsCorruptAsAnErrorWithExitCode1) {
+    tamper_and_restart([](std::string blob) {
+        blob[blob.size() / 2] = static_cast<char>(blob[blob.size() / 2] ^ 0x01);
+        return blob;
+    });
+    const ProcessResult r = cred({"token", "victim"});
+    EXPECT_EQ(r.exit_code(), 1) << r.describe();
+    EXPECT_TRUE(r.out.empty());
+    EXPECT_EQ(r.err.rfind("cred: ", 0), 0u) << r.err;
+    const ProcessResult list = cred({"list"});
+    EXPECT_EQ(list.exit_code(), 0) << list.describe();
+    EXPECT_TRUE(contains(list.out, "victim"));
+}
+
 TEST_F(Tamper, TruncatedBlobIsCorrupt) {
     tamper_and_restart([](std::string blob) { return blob.substr(0, 5); });
     expect_victim_corrupt_and_others_served();

@@ -2,6 +2,11 @@
 // what is sealed.
 #pragma once
 
+#include "error.hh"
+#include "secret.hh"
+#include "time_text.hh"
+#include "url.hh"
+
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -9,11 +14,6 @@
 #include <string_view>
 
 #include <boost/json/object.hpp>
-
-#include "error.hh"
-#include "secret.hh"
-#include "time_text.hh"
-#include "url.hh"
 
 namespace credd {
 
@@ -24,18 +24,18 @@ inline constexpr std::string_view kind_static = "static";
 struct CredentialRecord {
     std::string name;
     std::string kind{kind_static};
-    Url match;                         // what URLs it answers for (match.username optional)
-    std::optional<UnixMs> expires_at;  // of the current token; none = does not expire
+    Url match;                        // what URLs it answers for (match.username optional)
+    std::optional<UnixMs> expires_at; // of the current token; none = does not expire
     std::map<std::string, std::string> labels;
-    boost::json::object params;        // kind parameters (token_url, client_id…), non-secret
-    std::uint64_t generation = 0;      // bumped on every change of the secret material
+    boost::json::object params;   // kind parameters (token_url, client_id…), non-secret
+    std::uint64_t generation = 0; // bumped on every change of the secret material
     UnixMs created_at = 0;
     UnixMs updated_at = 0;
 };
 
 // The sealed part. Empty members are absent.
 struct SecretMaterial {
-    Secret token;          // static token, password or current access token
+    Secret token; // static token, password or current access token
     Secret refresh_token;
     Secret client_secret;
 };

@@ -120,12 +120,14 @@ ExitStatus DaemonProcess::stop(std::chrono::milliseconds deadline) {
     if (!m_child || !m_child->started()) {
         return ExitStatus{};
     }
+    m_stopped = true;
     m_child->send_signal(SIGTERM);
     return m_child->wait(deadline);
 }
 
 void DaemonProcess::kill9() {
     if (m_child && m_child->started()) {
+        m_stopped = true;
         m_child->send_signal(SIGKILL);
         m_child->wait(10s);
     }

@@ -46,6 +46,8 @@ public:
     // SIGKILL, as a crash would: the socket file is left behind.
     void kill9();
     bool is_running();
+    // Whether the test stopped or killed it (as opposed to it exiting on its own).
+    bool was_stopped() const { return m_stopped; }
 
 private:
     void wait_ready(int ready_fd, std::chrono::milliseconds deadline);
@@ -54,6 +56,7 @@ private:
     std::string m_socket;
     std::optional<ChildProcess> m_child;
     bool m_ready = false;
+    bool m_stopped = false;
     std::string m_failure;
 };
 

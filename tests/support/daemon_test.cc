@@ -57,6 +57,18 @@ void DaemonTest::SetUp() {
     ASSERT_TRUE(m_daemon->ready()) << m_daemon->failure();
 }
 
+void DaemonTest::TearDown() {
+    if (!m_daemon || !m_daemon->ready() || m_daemon->was_stopped()) {
+        return;
+    }
+    const bool alive = m_daemon->is_running();
+    const ExitStatus status = m_daemon->stop();
+    EXPECT_TRUE(alive && status.exited_with(0))
+        << "credd " << (alive ? "did not stop cleanly on SIGTERM" : "died during the test") << ": "
+        << status.describe() << "\n--- credd log ---\n"
+        << tail_of(m_daemon->log());
+}
+
 void DaemonTest::restart(DaemonOptions options) {
     m_daemon.reset();
     m_daemon = std::make_unique<DaemonProcess>(m_dirs, std::move(options));

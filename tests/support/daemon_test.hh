@@ -53,11 +53,13 @@ struct TokenAnswer {
     std::string describe() const;
 };
 
-// Starts credd in SetUp (a fatal failure if it does not become ready) and stops it in
-// TearDown, asserting nothing about how it stopped; tests that care call stop().
+// Starts credd in SetUp (a fatal failure if it does not become ready). TearDown stops a
+// daemon the test left running and expects a clean exit 0: whatever a test sent, the
+// daemon must still be alive and shut down cleanly (under ASan: without leaks).
 class DaemonTest : public ::testing::Test {
 protected:
     void SetUp() override;
+    void TearDown() override;
     // Flags for the daemon SetUp starts; override per suite.
     virtual DaemonOptions daemon_options() const { return {}; }
 

@@ -477,10 +477,10 @@ void Bench::measure_idle_memory() {
 }
 
 void Bench::measure_process_starts() {
-    print_section("1. Process start to exit: posix_spawn → waitpid, stdout drained; " +
-                  std::to_string(m_options.runs) +
-                  " runs each,\n   interleaved round robin after " +
-                  std::to_string(m_options.warmup_rounds) + " warm-up rounds");
+    print_section(
+        "1. Process start to exit (posix_spawn to waitpid, CLOCK_MONOTONIC, stdout drained):\n   " +
+        std::to_string(m_options.runs) + " runs each, interleaved round robin after " +
+        std::to_string(m_options.warmup_rounds) + " warm-up rounds");
     std::vector<Contender> contenders =
         make_contenders(m_programs, m_sandbox, m_echo, m_git_daemon);
     measure_process_runs(contenders, m_sandbox.root(), m_options.runs, m_options.warmup_rounds);

@@ -30,6 +30,9 @@ namespace {
 constexpr std::chrono::milliseconds first_backoff{50};
 constexpr std::chrono::milliseconds max_backoff{1000};
 constexpr std::chrono::milliseconds write_timeout{10'000};
+// Bounds the work one wakeup of the listener does, so a connection flood cannot
+// starve the sessions already open.
+constexpr int max_accepts_per_wakeup = 64;
 
 std::string errno_text(int err) {
     return std::strerror(err);
@@ -47,15 +50,10 @@ std::string lock_holder(int fd) {
     return pid;
 }
 
-bool is_out_of_descriptors(const boost::system::error_code& ec) {
-    return ec == asio::error::no_descriptors || ec.value() == ENFILE ||
-           ec == asio::error::no_buffer_space || ec == asio::error::no_memory;
-}
-
 } // namespace
 
 Listener::Listener(asio::io_context& io, ListenerOptions options)
-    : m_io(io), m_options(std::move(options)), m_acceptor(io), m_backoff(io) {}
+    : m_io(io), m_options(std::move(options)), m_acceptor(io), m_backoff(io), m_uid(::geteuid()) {}
 
 Listener::~Listener() {
     stop();
@@ -179,25 +177,34 @@ void Listener::accept() {
     if (m_stopped) {
         return;
     }
-    m_acceptor.async_accept(
-        [this](const boost::system::error_code& ec, stream_protocol::socket socket) {
-            on_accept(ec, std::move(socket));
-        });
+    m_acceptor.async_wait(stream_protocol::acceptor::wait_read,
+                          [this](const boost::system::error_code& ec) { on_readable(ec); });
 }
 
-void Listener::on_accept(const boost::system::error_code& ec, stream_protocol::socket socket) {
+// Takes the connections that are waiting, a bounded batch per wakeup. accept4 is used
+// rather than Asio's accept so the descriptor is close-on-exec from its first moment:
+// there is no window in which a child process could inherit it.
+void Listener::on_readable(const boost::system::error_code& ec) {
     if (ec == asio::error::operation_aborted || m_stopped) {
         return;
     }
-    if (is_out_of_descriptors(ec)) {
-        return back_off();
-    }
-    m_backoff_delay = std::chrono::milliseconds{0};
-    if (ec) {
-        // ECONNABORTED and friends: that client is gone; the next one is not affected.
-        spdlog::debug("accept: {}", ec.message());
-    } else {
-        serve(std::move(socket));
+    for (int taken = 0; taken < max_accepts_per_wakeup; ++taken) {
+        const int fd =
+            ::accept4(m_acceptor.native_handle(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+        if (fd >= 0) {
+            m_backoff_delay = std::chrono::milliseconds{0};
+            serve(fd);
+            continue;
+        }
+        const int err = errno;
+        if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM) {
+            return back_off();
+        }
+        if (err == EAGAIN || err == EWOULDBLOCK) {
+            break;
+        }
+        // ECONNABORTED, EINTR and friends: that client is gone; the next is unaffected.
+        spdlog::debug("accept: {}", errno_text(err));
     }
     accept();
 }
@@ -219,20 +226,19 @@ void Listener::back_off() {
     });
 }
 
-void Listener::serve(stream_protocol::socket socket) {
-    const int fd = socket.native_handle();
-    // Asio's accept does not set FD_CLOEXEC; a child started later must not inherit it.
-    ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+void Listener::serve(int fd) {
     ucred peer{};
     socklen_t len = sizeof peer;
     if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &len) != 0) {
         spdlog::warn("connection refused: cannot read peer credentials: {}", errno_text(errno));
+        ::close(fd);
         return;
     }
     // Only our own user may talk to us; anyone else gets no answer at all.
-    if (peer.uid != ::geteuid()) {
+    if (peer.uid != m_uid) {
         spdlog::warn("connection refused: pid {} runs as uid {}, not uid {}", peer.pid, peer.uid,
-                     ::geteuid());
+                     m_uid);
+        ::close(fd);
         return;
     }
     if (m_sessions.size() >= m_options.max_connections) {
@@ -244,8 +250,11 @@ void Listener::serve(stream_protocol::socket socket) {
             make_error(Errc::too_many_connections, "too many connections open; try again later"));
         // Best effort and never blocking: the client may not be reading.
         [[maybe_unused]] auto n = ::send(fd, line.data(), line.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+        ::close(fd);
         return;
     }
+    stream_protocol::socket socket(m_io);
+    socket.assign(stream_protocol(), fd);
     auto session = std::make_shared<Session>(
         std::move(socket), PeerIdentity{peer.pid, peer.uid}, *m_rpc,
         SessionOptions{m_options.idle_timeout, write_timeout, [this](Session* s) { forget(s); }});

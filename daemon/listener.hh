@@ -1,8 +1,6 @@
 // Listener: owns the daemon's socket — its directory, lock, bind, and the accept loop.
 #pragma once
 
-#include "error.hh"
-
 #include <chrono>
 #include <cstddef>
 #include <functional>
@@ -12,6 +10,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/steady_timer.hpp>
+
+#include "error.hh"
 
 namespace credd {
 
@@ -46,10 +46,9 @@ private:
     Result<void> lock();
     Result<void> bind();
     void accept();
-    void on_accept(const boost::system::error_code& ec,
-                   boost::asio::local::stream_protocol::socket socket);
+    void on_readable(const boost::system::error_code& ec);
     void back_off();
-    void serve(boost::asio::local::stream_protocol::socket socket);
+    void serve(int fd);
     void forget(Session* session);
 
     boost::asio::io_context& m_io;
@@ -58,6 +57,7 @@ private:
     boost::asio::steady_timer m_backoff;
     std::chrono::milliseconds m_backoff_delay{0};
     RpcContext* m_rpc = nullptr;
+    unsigned m_uid; // ours: the only one allowed to connect
     int m_lock_fd = -1;
     bool m_bound = false;
     bool m_stopped = false;

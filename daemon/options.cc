@@ -20,7 +20,9 @@ options:
   --key-store file       where the data key that seals secrets lives; `file` is a
                          0600 key file (the only store until the keyring lands)
   --key-file PATH        key file (default $XDG_CONFIG_HOME/credd/key)
-  --log-level LEVEL      trace, debug, info, warn, error or off (default info)
+  --log-level LEVEL      trace, debug, info, warn, error or off (default info:
+                         changes, failures and warnings; debug adds a line for
+                         every successful read such as token.get)
   --idle-timeout SECS    close a connection silent this long, or one that does
                          not read its answers (default 60)
   --max-connections N    open connections served at once (default 256)

@@ -1,13 +1,13 @@
 // RpcMethods: one table entry and one handler per method (credd-protocol(7) is the contract).
 #include "rpc_methods.hh"
 
-#include "broker.hh"
-#include "protocol.hh"
-
 #include <array>
 #include <initializer_list>
 
 #include <unistd.h>
+
+#include "broker.hh"
+#include "protocol.hh"
 
 namespace credd {
 
@@ -371,27 +371,22 @@ void token_get(RpcCall call) {
                                         call.storage)));
 }
 
-struct MethodEntry {
-    std::string_view name;
-    RpcHandler handler;
-};
-
 constexpr std::array methods{
-    MethodEntry{protocol::method::daemon_info, daemon_info},
-    MethodEntry{protocol::method::credential_add, credential_add},
-    MethodEntry{protocol::method::credential_update, credential_update},
-    MethodEntry{protocol::method::credential_remove, credential_remove},
-    MethodEntry{protocol::method::credential_list, credential_list},
-    MethodEntry{protocol::method::credential_status, credential_status},
-    MethodEntry{protocol::method::token_get, token_get},
+    RpcMethod{protocol::method::daemon_info, daemon_info, false},
+    RpcMethod{protocol::method::credential_add, credential_add, true},
+    RpcMethod{protocol::method::credential_update, credential_update, true},
+    RpcMethod{protocol::method::credential_remove, credential_remove, true},
+    RpcMethod{protocol::method::credential_list, credential_list, false},
+    RpcMethod{protocol::method::credential_status, credential_status, false},
+    RpcMethod{protocol::method::token_get, token_get, false},
 };
 
 } // namespace
 
-RpcHandler find_rpc_handler(std::string_view method) {
+const RpcMethod* find_rpc_method(std::string_view name) {
     for (const auto& m : methods) {
-        if (m.name == method) {
-            return m.handler;
+        if (m.name == name) {
+            return &m;
         }
     }
     return nullptr;

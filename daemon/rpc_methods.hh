@@ -1,8 +1,6 @@
 // RpcMethods: the table of JSON-RPC methods and their handlers.
 #pragma once
 
-#include "error.hh"
-
 #include <chrono>
 #include <functional>
 #include <string>
@@ -11,6 +9,8 @@
 #include <boost/json/object.hpp>
 #include <boost/json/storage_ptr.hpp>
 #include <boost/json/value.hpp>
+
+#include "error.hh"
 
 namespace credd {
 
@@ -42,7 +42,15 @@ struct RpcCall {
 
 using RpcHandler = void (*)(RpcCall call);
 
-// The handler for `method`, or nullptr when there is none.
-RpcHandler find_rpc_handler(std::string_view method);
+struct RpcMethod {
+    std::string_view name;
+    RpcHandler handler;
+    // Changes are logged at info; reads, which a busy client makes thousands of
+    // times a second, only at debug (failures of either at info).
+    bool changes_state;
+};
+
+// The method called `name`, or nullptr when there is none.
+const RpcMethod* find_rpc_method(std::string_view name);
 
 } // namespace credd

@@ -105,7 +105,7 @@ void Session::process_lines() {
         const char* newline = std::find(begin, end, '\n');
         if (newline == end) {
             if (m_end - m_begin >= max_input_bytes) {
-                on_reply(InFlight{nullptr, false, {}, Clock::now()},
+                on_reply(InFlight{nullptr, false, false, {}, Clock::now()},
                          make_error(Errc::line_too_long, "request line longer than 65536 bytes"));
                 m_close_after_write = true;
             }
@@ -131,7 +131,7 @@ void Session::process_lines() {
 }
 
 void Session::handle_line(std::string_view line) {
-    InFlight call{nullptr, false, {}, Clock::now()};
+    InFlight call{nullptr, false, false, {}, Clock::now()};
     // Everything parsed for the previous request has been answered and serialised.
     m_arena.reset();
     auto request = protocol::parse_request(line, call.id, json::storage_ptr(&m_arena));
@@ -141,18 +141,19 @@ void Session::handle_line(std::string_view line) {
     call.notification = request->notification;
     // Cut at a character boundary: the name is echoed in a message that must stay UTF-8.
     call.method = std::string(utf8_prefix(request->method, 64));
-    const RpcHandler handler = find_rpc_handler(request->method);
-    if (!handler) {
+    const RpcMethod* method = find_rpc_method(request->method);
+    if (!method) {
         return on_reply(call,
                         make_error(Errc::method_not_found, "unknown method \"" + call.method + '"',
                                    "see credd-protocol(7) for the methods"));
     }
     m_state = State::awaiting_reply;
     m_in_handler = true;
-    handler(RpcCall{m_rpc, request->params, json::storage_ptr(&m_arena),
-                    [self = shared_from_this(), call](Result<json::value> result) {
-                        self->on_reply(call, result);
-                    }});
+    call.changes_state = method->changes_state;
+    method->handler(RpcCall{m_rpc, request->params, json::storage_ptr(&m_arena),
+                            [self = shared_from_this(), call](Result<json::value> result) {
+                                self->on_reply(call, result);
+                            }});
     m_in_handler = false;
 }
 
@@ -162,7 +163,9 @@ void Session::on_reply(const InFlight& call, const Result<json::value>& result) 
     }
     const std::string_view method = call.method.empty() ? "-" : std::string_view(call.method);
     const std::string_view outcome = result ? "ok" : code_name(result.error().code);
-    spdlog::info("{} {} {:.3f}ms pid {}", method, outcome, ms_since(call.started), m_peer.pid);
+    const auto level = !result || call.changes_state ? spdlog::level::info : spdlog::level::debug;
+    spdlog::log(level, "{} {} {:.3f}ms pid {}", method, outcome, ms_since(call.started),
+                m_peer.pid);
     // JSON-RPC: a notification (no "id") is never answered, not even with an error.
     if (!call.notification) {
         if (result) {

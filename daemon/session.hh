@@ -61,6 +61,7 @@ private:
     struct InFlight {
         boost::json::value id;
         bool notification = false;
+        bool changes_state = false;
         std::string method;
         std::chrono::steady_clock::time_point started;
     };

@@ -463,7 +463,7 @@ void Bench::print_header() const {
     print_line("  build    " CREDD_BENCH_BUILD);
     print_line("  sandbox  " + m_sandbox.root() + " on " + m_sandbox.filesystem());
     print_line("  credd    " + string_member(m_daemon_info, "version") + ", " + m_programs.credd +
-               " (--log-level info, one line a request; key " +
+               " (--log-level info: changes and failures logged, reads not; key " +
                string_member(m_daemon_info, "key_protection") + ")");
     print_line("  cred     " + m_programs.cred + (CRED_STATIC ? " (static)" : " (dynamic)"));
     print_line("  git      " + first_line_of(git));

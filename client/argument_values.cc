@@ -124,16 +124,4 @@ Result<std::int64_t> parse_seconds(std::string_view text) {
     return n * unit;
 }
 
-bool is_valid_name(std::string_view name) {
-    if (name.empty() || name.size() > 128) {
-        return false;
-    }
-    const auto alnum = [](char c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-    };
-    return alnum(name.front()) && std::all_of(name.begin() + 1, name.end(), [&](char c) {
-               return alnum(c) || c == '.' || c == '_' || c == '@' || c == '+' || c == '-';
-           });
-}
-
 } // namespace credd::cli

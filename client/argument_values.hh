@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "cli.hh"
+#include "credential_name.hh"
 #include "error.hh"
 
 namespace credd::cli {
@@ -25,8 +26,7 @@ Result<Label> parse_label(std::string_view text);
 // Non-negative seconds, plain ("300") or with a unit ("5m", "2h", "1d").
 Result<std::int64_t> parse_seconds(std::string_view text);
 
-// The credential-name rule of credd-protocol(7): [A-Za-z0-9][A-Za-z0-9._@+-]{0,127}.
-bool is_valid_name(std::string_view name);
+using credd::is_valid_name; // the credential-name rule of credd-protocol(7)
 
 // The text itself when valid, else a usage error. A URL carrying a password is
 // refused without being quoted back.

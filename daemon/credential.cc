@@ -24,17 +24,6 @@ constexpr std::string_view created_at = "created_at";
 constexpr std::string_view updated_at = "updated_at";
 } // namespace field
 
-constexpr std::size_t max_name_length = 128;
-
-bool is_name_char(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-           c == '_' || c == '@' || c == '+' || c == '-';
-}
-
-bool is_alnum(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
 // Reads what is on disk, so every failure is damage: Errc::corrupt, with the field.
 Error corrupt_record(std::string_view what, std::string_view why) {
     return make_error(Errc::corrupt,
@@ -248,18 +237,6 @@ std::uint32_t read_le32(std::string_view bytes) {
 }
 
 } // namespace
-
-bool is_valid_name(std::string_view name) {
-    if (name.empty() || name.size() > max_name_length || !is_alnum(name.front())) {
-        return false;
-    }
-    for (char c : name) {
-        if (!is_name_char(c)) {
-            return false;
-        }
-    }
-    return true;
-}
 
 boost::json::object record_to_json(const CredentialRecord& r) {
     Url bare = r.match;

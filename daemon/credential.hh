@@ -2,11 +2,6 @@
 // what is sealed.
 #pragma once
 
-#include "error.hh"
-#include "secret.hh"
-#include "time_text.hh"
-#include "url.hh"
-
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -14,6 +9,12 @@
 #include <string_view>
 
 #include <boost/json/object.hpp>
+
+#include "credential_name.hh"
+#include "error.hh"
+#include "secret.hh"
+#include "time_text.hh"
+#include "url.hh"
 
 namespace credd {
 
@@ -39,10 +40,6 @@ struct SecretMaterial {
     Secret refresh_token;
     Secret client_secret;
 };
-
-// Names are what users type and what logs show: short, printable, no separators that
-// would need quoting in a shell. [A-Za-z0-9][A-Za-z0-9._@+-]{0,127}
-bool is_valid_name(std::string_view name);
 
 boost::json::object record_to_json(const CredentialRecord& r);
 Result<CredentialRecord> record_from_json(const boost::json::value& v);

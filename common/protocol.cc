@@ -1,12 +1,12 @@
 // The wire protocol: request validation and response serialisation.
 #include "protocol.hh"
 
-#include "secret.hh"
-#include "utf8.hh"
-
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/serializer.hpp>
+
+#include "secret.hh"
+#include "utf8.hh"
 
 namespace credd::protocol {
 

@@ -2,8 +2,6 @@
 // credd-protocol(7) documents the same contract for plugin authors; change both together.
 #pragma once
 
-#include "error.hh"
-
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -13,6 +11,8 @@
 #include <boost/json/object.hpp>
 #include <boost/json/storage_ptr.hpp>
 #include <boost/json/value.hpp>
+
+#include "error.hh"
 
 namespace credd::protocol {
 

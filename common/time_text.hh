@@ -1,11 +1,11 @@
 // Times as users write them (RFC 3339, unix seconds, "+30d") and as credd prints them.
 #pragma once
 
-#include "error.hh"
-
 #include <cstdint>
 #include <string>
 #include <string_view>
+
+#include "error.hh"
 
 namespace credd {
 

@@ -1,10 +1,10 @@
 // URL parsing and path comparison for credential matching.
 #include "url.hh"
 
-#include "utf8.hh"
-
 #include <algorithm>
 #include <charconv>
+
+#include "utf8.hh"
 
 namespace credd {
 

@@ -1,12 +1,12 @@
 // Url: the parts of a URL that credential matching looks at.
 #pragma once
 
-#include "error.hh"
-
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include "error.hh"
 
 namespace credd {
 

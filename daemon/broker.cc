@@ -1,13 +1,13 @@
 // Broker: lookup, matching rule, expiry and the change queue.
 #include "broker.hh"
 
-#include "worker.hh"
-
 #include <algorithm>
 #include <memory>
 #include <tuple>
 
 #include <spdlog/spdlog.h>
+
+#include "worker.hh"
 
 namespace credd {
 

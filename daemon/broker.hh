@@ -2,12 +2,6 @@
 // and the one path through which credentials change.
 #pragma once
 
-#include "credential.hh"
-#include "error.hh"
-#include "store.hh"
-#include "time_text.hh"
-#include "url.hh"
-
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -17,6 +11,12 @@
 #include <string_view>
 #include <unordered_map>
 #include <vector>
+
+#include "credential.hh"
+#include "error.hh"
+#include "store.hh"
+#include "time_text.hh"
+#include "url.hh"
 
 namespace credd {
 

@@ -1,14 +1,6 @@
 // Daemon: start-up order, readiness, signals and graceful shutdown.
 #include "daemon.hh"
 
-#include "broker.hh"
-#include "file_key_store.hh"
-#include "listener.hh"
-#include "lmdb_store.hh"
-#include "rpc_methods.hh"
-#include "sealer.hh"
-#include "worker.hh"
-
 #include <cerrno>
 #include <chrono>
 #include <csignal>
@@ -20,6 +12,14 @@
 #include <spdlog/spdlog.h>
 
 #include <unistd.h>
+
+#include "broker.hh"
+#include "file_key_store.hh"
+#include "listener.hh"
+#include "lmdb_store.hh"
+#include "rpc_methods.hh"
+#include "sealer.hh"
+#include "worker.hh"
 
 namespace credd {
 

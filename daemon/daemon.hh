@@ -1,9 +1,9 @@
 // Daemon: wires key store, store, broker and listener together and runs the I/O loop.
 #pragma once
 
-#include "options.hh"
-
 #include <memory>
+
+#include "options.hh"
 
 namespace credd {
 

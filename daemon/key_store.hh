@@ -1,11 +1,11 @@
 // KeyStore: where the data key that seals every secret lives.
 #pragma once
 
-#include "error.hh"
-#include "secret.hh"
-
 #include <memory>
 #include <string>
+
+#include "error.hh"
+#include "secret.hh"
 
 namespace credd {
 

@@ -1,7 +1,4 @@
 // credd: the per-user credential daemon's entry point.
-#include "daemon.hh"
-#include "options.hh"
-
 #include <cstdio>
 #include <exception>
 #include <string>
@@ -13,6 +10,9 @@
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+
+#include "daemon.hh"
+#include "options.hh"
 
 namespace {
 

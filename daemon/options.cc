@@ -1,9 +1,9 @@
 // DaemonOptions: parsing credd's command line.
 #include "options.hh"
 
-#include "paths.hh"
-
 #include <charconv>
+
+#include "paths.hh"
 
 namespace credd {
 

@@ -1,12 +1,12 @@
 // DaemonOptions: credd's command line.
 #pragma once
 
-#include "error.hh"
-
 #include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "error.hh"
 
 namespace credd {
 

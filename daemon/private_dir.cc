@@ -1,13 +1,13 @@
 // Private directories: creation with the right mode, verification of existing ones.
 #include "private_dir.hh"
 
-#include "paths.hh"
-
 #include <cerrno>
 #include <cstring>
 
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "paths.hh"
 
 namespace credd {
 

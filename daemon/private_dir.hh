@@ -1,9 +1,9 @@
 // Private directories: created 0700, or verified to be ours and closed to others.
 #pragma once
 
-#include "error.hh"
-
 #include <string>
+
+#include "error.hh"
 
 namespace credd {
 

@@ -1,11 +1,11 @@
 // Sealer: authenticated encryption of secret material before it touches the disk.
 #pragma once
 
-#include "error.hh"
-#include "secret.hh"
-
 #include <string>
 #include <string_view>
+
+#include "error.hh"
+#include "secret.hh"
 
 namespace credd {
 

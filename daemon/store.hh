@@ -1,12 +1,12 @@
 // Store: durable storage of credential records and their sealed secrets.
 #pragma once
 
-#include "credential.hh"
-#include "error.hh"
-
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "credential.hh"
+#include "error.hh"
 
 namespace credd {
 

@@ -1,9 +1,9 @@
 // WipingArena: allocation and wiping.
 #include "wiping_arena.hh"
 
-#include "secret.hh"
-
 #include <algorithm>
+
+#include "secret.hh"
 
 namespace credd {
 

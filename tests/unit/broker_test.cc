@@ -1,7 +1,5 @@
 // Broker: matching rule, fail-closed expiry and the ordered, durable change queue,
 // on a real LMDB store.
-#include "broker.hh"
-
 #include <optional>
 #include <string>
 #include <vector>
@@ -9,6 +7,7 @@
 #include <boost/asio/io_context.hpp>
 #include <gtest/gtest.h>
 
+#include "broker.hh"
 #include "key_store.hh"
 #include "lmdb_store.hh"
 #include "sealer.hh"
@@ -20,7 +19,9 @@ namespace {
 
 constexpr UnixMs day_ms = 86'400'000;
 
-Secret test_key() { return Secret(std::string(data_key_bytes, 'k')); }
+Secret test_key() {
+    return Secret(std::string(data_key_bytes, 'k'));
+}
 
 struct AddSpec {
     std::string name;
@@ -237,15 +238,13 @@ TEST_F(BrokerTest, ChangesApplyInTheOrderTheyWereMade) {
     c.record.name = "gh";
     c.record.match = parse_url("https://github.com").value();
     c.secrets.token = Secret("t");
-    broker->add(std::move(c), [&](Result<AddOutcome> r) {
-        order.push_back(r ? "add" : "add-failed");
-    });
+    broker->add(std::move(c),
+                [&](Result<AddOutcome> r) { order.push_back(r ? "add" : "add-failed"); });
     CredentialChange change;
     change.name = "gh";
     change.labels = std::map<std::string, std::string>{{"team", "infra"}};
-    broker->update(change, [&](Result<std::uint64_t> r) {
-        order.push_back(r ? "update" : "update-failed");
-    });
+    broker->update(
+        change, [&](Result<std::uint64_t> r) { order.push_back(r ? "update" : "update-failed"); });
     broker->remove("gh", [&](Result<void> r) { order.push_back(r ? "remove" : "remove-failed"); });
     settle();
     EXPECT_EQ(order, (std::vector<std::string>{"add", "update", "remove"}));

@@ -13,6 +13,7 @@
 
 #include "daemon_process.hh"
 #include "daemon_test.hh"
+#include "file_mode.hh"
 #include "process.hh"
 #include "rpc_client.hh"
 #include "wait_until.hh"
@@ -34,12 +35,6 @@ bool is_socket(const std::string& path) {
 bool exists(const std::string& path) {
     struct stat st {};
     return ::lstat(path.c_str(), &st) == 0;
-}
-
-mode_t mode_of(const std::string& path) {
-    struct stat st {};
-    ::lstat(path.c_str(), &st);
-    return st.st_mode & 07777;
 }
 
 // Runs credd to completion the way a user would start it by hand: for the cases where

@@ -16,6 +16,7 @@
 
 #include "daemon_process.hh"
 #include "daemon_test.hh"
+#include "file_mode.hh"
 #include "rpc_client.hh"
 #include "secrets_db.hh"
 #include "wait_until.hh"
@@ -25,12 +26,6 @@ namespace {
 
 namespace json = boost::json;
 namespace fs = std::filesystem;
-
-mode_t mode_of(const std::string& path) {
-    struct stat st {};
-    ::lstat(path.c_str(), &st);
-    return st.st_mode & 07777;
-}
 
 // Every regular file under `dir` whose bytes contain `needle`.
 std::vector<std::string> files_containing(const std::string& dir, const std::string& needle) {

@@ -10,16 +10,13 @@
 #include <unistd.h>
 
 #include "file_key_store.hh"
+#include "file_mode.hh"
 #include "temp_dir.hh"
 
 namespace credd {
 namespace {
 
-mode_t mode_of(const std::string& path) {
-    struct stat st {};
-    EXPECT_EQ(::lstat(path.c_str(), &st), 0) << path;
-    return st.st_mode & 07777;
-}
+using test::mode_of;
 
 std::string read_file(const std::string& path) {
     std::ifstream in(path, std::ios::binary);

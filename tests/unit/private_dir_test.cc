@@ -7,17 +7,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "file_mode.hh"
 #include "private_dir.hh"
 #include "temp_dir.hh"
 
 namespace credd {
 namespace {
 
-mode_t mode_of(const std::string& path) {
-    struct stat st {};
-    EXPECT_EQ(::lstat(path.c_str(), &st), 0) << path;
-    return st.st_mode & 07777;
-}
+using test::mode_of;
 
 void make_dir(const std::string& path, mode_t mode) {
     ASSERT_EQ(::mkdir(path.c_str(), mode), 0) << path;

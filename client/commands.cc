@@ -186,19 +186,27 @@ Result<void> run_one(const cli::RemoveCommand& c, DaemonClient& daemon) {
     return print_stdout("removed " + c.name + '\n');
 }
 
-Result<void> run_one(const cli::ListCommand& c, DaemonClient& daemon) {
-    auto result = daemon.call(method::credential_list, {}, call_timeout);
+// Prints a credential.list or credential.status answer as JSON, or as the table that
+// `make_table` builds from its credentials.
+template <class MakeTable>
+Result<void> print_credentials(const Result<json::value>& result, bool as_json,
+                               MakeTable make_table) {
     if (!result) {
         return result.error();
     }
-    if (c.json) {
+    if (as_json) {
         return print_json(*result);
     }
     auto credentials = credentials_of(*result);
     if (!credentials) {
         return credentials.error();
     }
-    return print_stdout(make_list_table(**credentials).render());
+    return print_stdout(make_table(**credentials).render());
+}
+
+Result<void> run_one(const cli::ListCommand& c, DaemonClient& daemon) {
+    return print_credentials(daemon.call(method::credential_list, {}, call_timeout), c.json,
+                             [](const json::array& a) { return make_list_table(a); });
 }
 
 Result<void> run_one(const cli::StatusCommand& c, DaemonClient& daemon) {
@@ -206,18 +214,8 @@ Result<void> run_one(const cli::StatusCommand& c, DaemonClient& daemon) {
     if (c.name) {
         params["name"] = *c.name;
     }
-    auto result = daemon.call(method::credential_status, params, call_timeout);
-    if (!result) {
-        return result.error();
-    }
-    if (c.json) {
-        return print_json(*result);
-    }
-    auto credentials = credentials_of(*result);
-    if (!credentials) {
-        return credentials.error();
-    }
-    return print_stdout(make_status_table(**credentials).render());
+    return print_credentials(daemon.call(method::credential_status, params, call_timeout), c.json,
+                             [](const json::array& a) { return make_status_table(a); });
 }
 
 Result<void> run_one(const cli::HelpCommand& c, DaemonClient&) {

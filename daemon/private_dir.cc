@@ -23,25 +23,32 @@ Error unsafe(const std::string& path, const std::string& why, std::string hint) 
     return make_error(Errc::unsafe_path, path + ": " + why, std::move(hint));
 }
 
-Result<void> verify_dir(const std::string& path) {
+enum class Kind { directory, file };
+
+// One check for both kinds — lstat (a symlink is refused, never followed), type,
+// owner, no group/other bits — with the advice that fits each.
+Result<void> check_private(const std::string& path, Kind kind) {
     struct stat st {};
     if (::lstat(path.c_str(), &st) != 0) {
         return make_error(Errc::io_error, path + ": " + std::strerror(errno));
     }
-    if (!S_ISDIR(st.st_mode)) {
-        return unsafe(path, "exists but is not a directory",
+    const bool dir = kind == Kind::directory;
+    if (dir ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode)) {
+        return unsafe(path, dir ? "exists but is not a directory" : "is not a regular file",
                       "move it away: mv '" + path + "' '" + path + ".old'");
     }
     if (st.st_uid != ::geteuid()) {
         return unsafe(path,
                       "owned by uid " + std::to_string(st.st_uid) + ", not by us (uid " +
                           std::to_string(::geteuid()) + ")",
-                      "someone else created it; remove it as its owner or root: rm -r '" + path +
-                          "'");
+                      std::string("someone else created it; remove it as its owner or root: ") +
+                          (dir ? "rm -r '" : "rm '") + path + "'");
     }
     if ((st.st_mode & 077) != 0) {
         return unsafe(path, "mode " + octal_mode(st.st_mode) + " lets others in",
-                      "check nothing foreign is inside, then: chmod 700 '" + path + "'");
+                      dir ? "check nothing foreign is inside, then: chmod 700 '" + path + "'"
+                          : "if nobody else could have read it: chmod 600 '" + path +
+                                "'; otherwise rotate every secret it protects");
     }
     return {};
 }
@@ -70,28 +77,11 @@ Result<void> ensure_private_dir(const std::string& path) {
         return make_error(Errc::io_error,
                           path + ": cannot create directory: " + std::strerror(err));
     }
-    return verify_dir(path);
+    return check_private(path, Kind::directory);
 }
 
 Result<void> check_private_file(const std::string& path) {
-    struct stat st {};
-    if (::lstat(path.c_str(), &st) != 0) {
-        return make_error(Errc::io_error, path + ": " + std::strerror(errno));
-    }
-    if (!S_ISREG(st.st_mode)) {
-        return unsafe(path, "is not a regular file",
-                      "move it away: mv '" + path + "' '" + path + ".old'");
-    }
-    if (st.st_uid != ::geteuid()) {
-        return unsafe(path, "owned by uid " + std::to_string(st.st_uid) + ", not by us",
-                      "remove it as its owner or root: rm '" + path + "'");
-    }
-    if ((st.st_mode & 077) != 0) {
-        return unsafe(path, "mode " + octal_mode(st.st_mode) + " lets others read it",
-                      "if nobody else could have read it: chmod 600 '" + path +
-                          "'; otherwise rotate every secret it protects");
-    }
-    return {};
+    return check_private(path, Kind::file);
 }
 
 } // namespace credd

@@ -439,7 +439,10 @@ private:
             sent += static_cast<std::size_t>(n);
         }
         if (answer.empty()) {
-            ::sleep(1); // a daemon that never answers
+            // A daemon that never answers: hold the connection until the client, past
+            // its deadline, hangs up.
+            while (::read(client, &c, 1) > 0) {
+            }
         }
         ::close(client);
     }

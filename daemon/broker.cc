@@ -33,12 +33,13 @@ Error not_found(std::string_view name) {
 // The key that orders URL candidates, smallest first (see credd-protocol(7), MATCHING):
 // deeper path prefix, then naming the asked-for username, then username, then a
 // servable token, the one expiring last, and finally the name.
-auto match_rank(const CredentialRecord& r, bool servable, bool asked_username) {
+using MatchRank = std::tuple<int, bool, std::string_view, bool, UnixMs, std::string_view>;
+
+MatchRank match_rank(const CredentialRecord& r, bool servable, bool asked_username) {
     const bool names_user = asked_username && r.match.username.has_value();
     const UnixMs expiry = r.expires_at.value_or(INT64_MAX);
-    return std::make_tuple(-path_depth(r.match.path), !names_user,
-                           r.match.username.value_or(std::string{}), !servable, -expiry,
-                           std::string_view(r.name));
+    const std::string_view username = r.match.username ? *r.match.username : std::string_view{};
+    return {-path_depth(r.match.path), !names_user, username, !servable, -expiry, r.name};
 }
 
 } // namespace
@@ -109,6 +110,7 @@ const Broker::Entry* Broker::best_match(const TokenQuery& q, UnixMs now) const {
     // A username may be asked for explicitly or come with the URL (https://bob@host).
     const auto& user = q.username ? q.username : q.url->username;
     const Entry* best = nullptr;
+    MatchRank best_rank;
     for (const Entry* e : bucket->second) {
         const auto& m = e->record.match;
         if (!path_has_prefix(q.url->path, m.path)) {
@@ -118,9 +120,10 @@ const Broker::Entry* Broker::best_match(const TokenQuery& q, UnixMs now) const {
             continue;
         }
         const bool asked = user.has_value();
-        if (!best || match_rank(e->record, is_servable(*e, now), asked) <
-                         match_rank(best->record, is_servable(*best, now), asked)) {
+        const auto rank = match_rank(e->record, is_servable(*e, now), asked);
+        if (!best || rank < best_rank) {
             best = e;
+            best_rank = rank;
         }
     }
     return best;

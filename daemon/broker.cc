@@ -58,7 +58,8 @@ std::string_view status_name(Status s) {
     return "error";
 }
 
-Broker::Broker(Store& store, Worker& worker) : m_store(store), m_worker(worker) {}
+Broker::Broker(Store& store, Worker& worker, std::function<void()> on_changed)
+    : m_store(store), m_worker(worker), m_on_changed(std::move(on_changed)) {}
 
 Result<void> Broker::load(UnixMs now) {
     auto loaded = m_store.load_all();
@@ -289,7 +290,9 @@ void Broker::add(NewCredential credential, std::function<void(Result<AddOutcome>
                     }
                     it->second = Entry{std::move(pending->record), std::move(pending->secrets)};
                     index(it->second);
-                    check_expiry(now_ms());
+                    if (m_on_changed) {
+                        m_on_changed();
+                    }
                     done(AddOutcome{created, generation});
                 }
                 finish_change();
@@ -332,7 +335,9 @@ void Broker::update(CredentialChange change, std::function<void(Result<std::uint
                                 e.record = std::move(*record);
                                 e.warned_expiring = e.warned_expired = false;
                                 index(e);
-                                check_expiry(now_ms());
+                                if (m_on_changed) {
+                                    m_on_changed();
+                                }
                                 done(e.record.generation);
                             }
                             finish_change();

@@ -75,7 +75,9 @@ struct AddOutcome {
 // can never interleave.
 class Broker {
 public:
-    Broker(Store& store, Worker& worker);
+    // `on_changed` runs on the I/O thread after each change is applied: expiry times
+    // may have moved, so whoever schedules check_expiry re-plans.
+    Broker(Store& store, Worker& worker, std::function<void()> on_changed = {});
 
     // Fills the index from the Store; called once before serving.
     Result<void> load(UnixMs now);
@@ -116,6 +118,7 @@ private:
 
     Store& m_store;
     Worker& m_worker;
+    std::function<void()> m_on_changed;
     Entries m_entries;
     // Candidates for URL lookup, by origin (scheme://host[:port]).
     std::unordered_map<std::string, std::vector<const Entry*>> m_by_origin;

@@ -55,6 +55,7 @@ struct Daemon::Parts {
     asio::signal_set signals{io, SIGTERM, SIGINT};
     asio::steady_timer expiry_timer{io};
     asio::steady_timer shutdown_timer{io};
+    bool stopping = false; // set on SIGTERM/SIGINT: nothing new is scheduled after it
     std::unique_ptr<KeyStore> key_store;
     std::unique_ptr<Store> store;
     std::unique_ptr<Broker> broker;
@@ -70,6 +71,21 @@ Daemon::Daemon(DaemonOptions options)
 Daemon::~Daemon() = default;
 
 namespace {
+
+void schedule_expiry_check(Broker& broker, asio::steady_timer& timer) {
+    const UnixMs now = now_ms();
+    const auto next = broker.check_expiry(now);
+    auto delay = std::chrono::duration_cast<std::chrono::milliseconds>(max_expiry_check_interval);
+    if (next) {
+        delay = std::min(delay, std::chrono::milliseconds(*next - now + 1));
+    }
+    timer.expires_after(delay);
+    timer.async_wait([&broker, &timer](const boost::system::error_code& ec) {
+        if (!ec) {
+            schedule_expiry_check(broker, timer);
+        }
+    });
+}
 
 Result<void> open_parts(const DaemonOptions& o, auto& p) {
     p.listener = std::make_unique<Listener>(
@@ -89,7 +105,9 @@ Result<void> open_parts(const DaemonOptions& o, auto& p) {
     }
     p.store = std::move(*store);
     p.worker = std::make_unique<Worker>(p.io);
-    p.broker = std::make_unique<Broker>(*p.store, *p.worker);
+    // A change may bring an expiry transition closer than the timer is set for.
+    p.broker = std::make_unique<Broker>(*p.store, *p.worker,
+                                        [&p] { schedule_expiry_check(*p.broker, p.expiry_timer); });
     if (auto r = p.broker->load(now_ms()); !r) {
         return r;
     }
@@ -97,21 +115,6 @@ Result<void> open_parts(const DaemonOptions& o, auto& p) {
                         p.key_store->location(), std::chrono::steady_clock::now()};
     p.rpc = std::make_unique<RpcContext>(RpcContext{*p.broker, p.info});
     return {};
-}
-
-void schedule_expiry_check(Broker& broker, asio::steady_timer& timer) {
-    const UnixMs now = now_ms();
-    const auto next = broker.check_expiry(now);
-    auto delay = std::chrono::duration_cast<std::chrono::milliseconds>(max_expiry_check_interval);
-    if (next) {
-        delay = std::min(delay, std::chrono::milliseconds(*next - now + 1));
-    }
-    timer.expires_after(delay);
-    timer.async_wait([&broker, &timer](const boost::system::error_code& ec) {
-        if (!ec) {
-            schedule_expiry_check(broker, timer);
-        }
-    });
 }
 
 } // namespace
@@ -138,6 +141,7 @@ int Daemon::run() {
             return;
         }
         spdlog::info("signal {}: finishing requests in flight, then exiting", signo);
+        p.stopping = true;
         p.expiry_timer.cancel();
         // Sessions with a request in hand finish it and its answer; the grace timer
         // bounds how long a stuck one can hold the exit. Once the last session has

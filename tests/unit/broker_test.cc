@@ -261,6 +261,24 @@ TEST_F(BrokerTest, ReloadRestoresEverything) {
     EXPECT_TRUE(r->token == "t-gh");
 }
 
+TEST_F(BrokerTest, ReportsEachAppliedChangeSoExpiryCanBeReplanned) {
+    int changes = 0;
+    broker = std::make_unique<Broker>(*store, *worker, [&] { ++changes; });
+    add({"gh", "https://github.com", "t", now_ms() + day_ms, {}});
+    EXPECT_EQ(changes, 1);
+    CredentialChange change;
+    change.name = "gh";
+    change.expires_at = std::optional<UnixMs>{now_ms() + 2 * day_ms};
+    broker->update(change, [](Result<std::uint64_t>) {});
+    settle();
+    EXPECT_EQ(changes, 2);
+    // A refused change changes nothing and is not reported.
+    change.name = "nope";
+    broker->update(change, [](Result<std::uint64_t>) {});
+    settle();
+    EXPECT_EQ(changes, 2);
+}
+
 TEST_F(BrokerTest, CheckExpiryReportsTheNextTransition) {
     const UnixMs now = now_ms();
     add({"soon", "https://a.example", "t", now + 10 * day_ms, {}});

@@ -13,33 +13,11 @@
 
 #include "paths.hh"
 #include "private_dir.hh"
+#include "unique_fd.hh"
 
 namespace credd {
 
 namespace {
-
-// Closes the descriptor it owns.
-class Fd {
-public:
-    explicit Fd(int fd) : m_fd(fd) {}
-    ~Fd() { close(); }
-    Fd(const Fd&) = delete;
-    Fd& operator=(const Fd&) = delete;
-
-    int get() const { return m_fd; }
-    bool is_open() const { return m_fd >= 0; }
-    // Returns the errno of a failed close (a write error may only show up here), or 0.
-    int close() {
-        if (m_fd < 0) {
-            return 0;
-        }
-        const int rc = ::close(std::exchange(m_fd, -1));
-        return rc == 0 ? 0 : errno;
-    }
-
-private:
-    int m_fd;
-};
 
 Error io_failure(const std::string& path, std::string_view what, int err) {
     return make_error(Errc::io_error,
@@ -71,7 +49,7 @@ Result<void> write_all(int fd, std::string_view bytes) {
 }
 
 Result<void> sync_dir(const std::string& dir) {
-    Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!fd.is_open() || ::fsync(fd.get()) != 0) {
         return make_error(Errc::io_error, std::strerror(errno));
     }
@@ -85,7 +63,7 @@ Result<Secret> read_key(const std::string& path) {
         return ok.error();
     }
     // O_NOFOLLOW: a symlink swapped in after the check is refused, not followed.
-    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
     if (!fd.is_open()) {
         if (errno == ELOOP) {
             return make_error(Errc::unsafe_path, "key file " + path + ": is a symlink",
@@ -131,7 +109,7 @@ Result<Secret> create_key(const std::string& path) {
     // O_EXCL: never write over a key that exists, since it may be the only way into the
     // stored secrets. The mode is given at creation so the file is never readable by
     // others, not even between open and a later chmod.
-    Fd fd(::open(path.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0600));
+    UniqueFd fd(::open(path.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0600));
     if (!fd.is_open()) {
         const int err = errno;
         wipe(key);

@@ -13,7 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "scoped_fd.hh"
+#include "descriptors.hh"
 #include "stop_signal.hh"
 
 namespace credd::bench {
@@ -55,7 +55,7 @@ private:
 
 // dup2 onto itself would leave CLOEXEC set, and a source that is some other mapping's
 // target would be overwritten first: move such sources out of the way.
-std::vector<FdMapping> mappings_for(const ChildIo& io, std::vector<ScopedFd>& keep) {
+std::vector<FdMapping> mappings_for(const ChildIo& io, std::vector<UniqueFd>& keep) {
     std::vector<FdMapping> mappings = {{io.stdin_fd, 0}, {io.stdout_fd, 1}, {io.stderr_fd, 2}};
     mappings.insert(mappings.end(), io.extra.begin(), io.extra.end());
     int highest_target = 0;
@@ -95,7 +95,7 @@ std::string CommandLine::text() const {
 }
 
 pid_t spawn_child(const CommandLine& command, const ChildIo& io) {
-    std::vector<ScopedFd> moved;
+    std::vector<UniqueFd> moved;
     FileActions actions;
     for (const auto& m : mappings_for(io, moved))
         actions.map(m.source, m.target);

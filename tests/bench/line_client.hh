@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-#include "scoped_fd.hh"
+#include "descriptors.hh"
 
 namespace credd::bench {
 
@@ -22,7 +22,7 @@ public:
 
 private:
     std::string m_path;
-    ScopedFd m_fd;
+    UniqueFd m_fd;
     std::string m_buffer;
     std::size_t m_start = 0;
 };

@@ -13,8 +13,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "descriptors.hh"
 #include "proc_stat.hh"
-#include "scoped_fd.hh"
 #include "stop_signal.hh"
 
 namespace credd::bench {
@@ -33,7 +33,7 @@ struct CpuSample {
 };
 
 struct Client {
-    ScopedFd fd;
+    UniqueFd fd;
     std::string answer;
 };
 
@@ -56,7 +56,7 @@ private:
 
     const LoadSpec& m_spec;
     sockaddr_un m_addr = {};
-    ScopedFd m_epoll;
+    UniqueFd m_epoll;
     std::vector<Client> m_clients;
     std::vector<std::uint32_t> m_waiting; // connect found the backlog full: try again
     Clock::time_point m_measure_from;
@@ -69,7 +69,7 @@ private:
 
 LoadDriver::LoadDriver(const LoadSpec& spec)
     : m_spec(spec), m_epoll(epoll_create1(EPOLL_CLOEXEC)), m_clients(spec.clients) {
-    if (!m_epoll)
+    if (!m_epoll.is_open())
         throw std::runtime_error(std::string("epoll_create1: ") + std::strerror(errno));
     m_addr.sun_family = AF_UNIX;
     if (spec.socket_path.size() >= sizeof m_addr.sun_path)
@@ -132,7 +132,7 @@ CpuSample LoadDriver::sample_cpu() const {
 std::size_t LoadDriver::open_connections() const {
     std::size_t open = 0;
     for (const auto& client : m_clients)
-        open += client.fd ? 1 : 0;
+        open += client.fd.is_open() ? 1 : 0;
     return open;
 }
 
@@ -160,7 +160,7 @@ void LoadDriver::start_request(std::uint32_t index) {
         client.fd.reset();
         return;
     }
-    if (!client.fd && !connect_client(index))
+    if (!client.fd.is_open() && !connect_client(index))
         return;
     client.answer.clear();
     const ssize_t n = send(client.fd.get(), m_spec.request.data(), m_spec.request.size(), 0);

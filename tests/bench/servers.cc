@@ -13,7 +13,7 @@
 #include <poll.h>
 #include <unistd.h>
 
-#include "scoped_fd.hh"
+#include "descriptors.hh"
 
 namespace credd::bench {
 
@@ -46,9 +46,9 @@ Readiness wait_for(int fd, std::string_view expected, std::string& seen) {
     return Readiness::ready;
 }
 
-ScopedFd open_log(const std::string& path) {
-    ScopedFd fd(open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
-    if (!fd)
+UniqueFd open_log(const std::string& path) {
+    UniqueFd fd(open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+    if (!fd.is_open())
         throw std::runtime_error(path + ": open: " + std::strerror(errno));
     return fd;
 }
@@ -59,7 +59,7 @@ Server start_and_wait(std::vector<std::string> argv, const Sandbox& sandbox, int
                       std::string_view ready_text, const std::string& log_path) {
     const CommandLine command(std::move(argv), sandbox.env());
     auto [ready_read, ready_write] = make_pipe();
-    ScopedFd log = open_log(log_path);
+    UniqueFd log = open_log(log_path);
     ChildIo io{sandbox.root(), -1, log.get(), log.get(), {}};
     if (ready_target == 1)
         io.stdout_fd = ready_write.get();

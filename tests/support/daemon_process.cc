@@ -12,22 +12,14 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include "unique_fd.hh"
+
 namespace credd::test {
 
 namespace {
 
 // The fd number credd is told to announce readiness on.
 constexpr int child_ready_fd = 3;
-
-// An fd that closes itself.
-struct Fd {
-    int fd = -1;
-    ~Fd() {
-        if (fd >= 0) {
-            ::close(fd);
-        }
-    }
-};
 
 } // namespace
 
@@ -44,15 +36,15 @@ std::string tail_of(const std::string& text, std::size_t max_bytes) {
 
 DaemonProcess::DaemonProcess(const DaemonDirs& dirs, DaemonOptions options)
     : m_dirs(dirs), m_socket(options.socket.value_or(dirs.socket())) {
-    Fd null_in{::open("/dev/null", O_RDONLY | O_CLOEXEC)};
-    Fd log{::open(dirs.log_file().c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600)};
+    UniqueFd null_in{::open("/dev/null", O_RDONLY | O_CLOEXEC)};
+    UniqueFd log{::open(dirs.log_file().c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600)};
     int ready[2];
-    if (null_in.fd < 0 || log.fd < 0 || ::pipe2(ready, O_CLOEXEC) != 0) {
+    if (!null_in.is_open() || !log.is_open() || ::pipe2(ready, O_CLOEXEC) != 0) {
         m_failure = std::string("credd: cannot set up its fds: ") + std::strerror(errno);
         return;
     }
-    Fd ready_read{ready[0]};
-    Fd ready_write{ready[1]};
+    UniqueFd ready_read{ready[0]};
+    UniqueFd ready_write{ready[1]};
     std::vector<std::string> argv{CREDD_PATH, "--ready-fd", std::to_string(child_ready_fd)};
     if (options.socket) {
         argv.insert(argv.end(), {"--socket", *options.socket});
@@ -60,17 +52,17 @@ DaemonProcess::DaemonProcess(const DaemonDirs& dirs, DaemonOptions options)
     argv.insert(argv.end(), options.args.begin(), options.args.end());
     ChildLimits limits;
     limits.max_open_files = options.max_open_files;
-    m_child.emplace(
-        SpawnSpec{argv,
-                  dirs.daemon_env(),
-                  {{0, null_in.fd}, {1, log.fd}, {2, log.fd}, {child_ready_fd, ready_write.fd}},
-                  limits});
-    ::close(std::exchange(ready_write.fd, -1)); // so EOF means the daemon closed its end
+    m_child.emplace(SpawnSpec{
+        argv,
+        dirs.daemon_env(),
+        {{0, null_in.get()}, {1, log.get()}, {2, log.get()}, {child_ready_fd, ready_write.get()}},
+        limits});
+    ready_write.reset(); // so EOF means the daemon closed its end
     if (!m_child->started()) {
         m_failure = "credd: " + m_child->spawn_error();
         return;
     }
-    wait_ready(ready_read.fd, options.ready_deadline);
+    wait_ready(ready_read.get(), options.ready_deadline);
 }
 
 void DaemonProcess::wait_ready(int ready_fd, std::chrono::milliseconds deadline) {

@@ -1,5 +1,5 @@
-// File descriptor ownership, pipes, full writes and Unix-socket connects.
-#include "scoped_fd.hh"
+// Pipes, full writes and Unix-socket connects for the benchmark.
+#include "descriptors.hh"
 
 #include <cerrno>
 #include <cstring>
@@ -20,17 +20,11 @@ std::runtime_error system_error(const std::string& what) {
 
 } // namespace
 
-void ScopedFd::reset(int fd) {
-    if (m_fd >= 0)
-        close(m_fd);
-    m_fd = fd;
-}
-
-std::pair<ScopedFd, ScopedFd> make_pipe() {
+std::pair<UniqueFd, UniqueFd> make_pipe() {
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) < 0)
         throw system_error("pipe");
-    return {ScopedFd(fds[0]), ScopedFd(fds[1])};
+    return {UniqueFd(fds[0]), UniqueFd(fds[1])};
 }
 
 void write_all(int fd, std::string_view bytes) {
@@ -44,14 +38,14 @@ void write_all(int fd, std::string_view bytes) {
     }
 }
 
-ScopedFd connect_unix(const std::string& path) {
+UniqueFd connect_unix(const std::string& path) {
     sockaddr_un addr = {};
     addr.sun_family = AF_UNIX;
     if (path.size() >= sizeof addr.sun_path)
         throw std::runtime_error(path + ": socket path too long");
     std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
-    ScopedFd fd(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    if (!fd)
+    UniqueFd fd(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (!fd.is_open())
         throw system_error("socket");
     if (connect(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) < 0)
         throw system_error(path + ": connect");

@@ -1,13 +1,15 @@
 // UniqueFd: sole owner of one file descriptor, closed when it goes out of scope.
 #pragma once
 
+#include <cerrno>
 #include <utility>
 
 #include <unistd.h>
 
 namespace credd {
 
-// Owns a descriptor the client opened (socket, pipe end, /dev/tty); move-only.
+// Owns a descriptor (socket, pipe end, file, /dev/tty); move-only. Used by the client,
+// the daemon's key file, test support and the benchmark alike.
 class UniqueFd {
 public:
     UniqueFd() = default;
@@ -31,6 +33,14 @@ public:
             ::close(m_fd);
         }
         m_fd = fd;
+    }
+    // Closes now and says how it went: the errno of a failed close (a write error may
+    // only show up here), or 0.
+    int close() {
+        if (m_fd < 0) {
+            return 0;
+        }
+        return ::close(std::exchange(m_fd, -1)) == 0 ? 0 : errno;
     }
 
 private:

@@ -7,23 +7,10 @@
 
 #include <unistd.h>
 
+#include "full_write.hh"
 #include "terminal_text.hh"
 
 namespace credd {
-
-Result<void> write_all(int fd, std::string_view bytes) {
-    while (!bytes.empty()) {
-        const ssize_t n = ::write(fd, bytes.data(), bytes.size());
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n < 0) {
-            return make_error(Errc::io_error, std::string("write failed: ") + std::strerror(errno));
-        }
-        bytes.remove_prefix(static_cast<std::size_t>(n));
-    }
-    return {};
-}
 
 Result<void> print_stdout(std::string_view text) {
     auto written = write_all(STDOUT_FILENO, text);

@@ -4,11 +4,9 @@
 #include <string_view>
 
 #include "error.hh"
+#include "full_write.hh"
 
 namespace credd {
-
-// Writes everything, resuming after EINTR and short writes.
-Result<void> write_all(int fd, std::string_view bytes);
 
 // Data for the caller (a token, a table, JSON). A failure here (a closed pipe, a full
 // disk) is reported, since a script must not take a truncated token for a good one.

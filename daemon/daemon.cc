@@ -15,6 +15,7 @@
 
 #include "broker.hh"
 #include "file_key_store.hh"
+#include "full_write.hh"
 #include "listener.hh"
 #include "lmdb_store.hh"
 #include "rpc_methods.hh"
@@ -31,20 +32,6 @@ namespace {
 constexpr std::chrono::seconds shutdown_grace{5};
 // The expiry check runs at least this often, so a changed wall clock is noticed.
 constexpr std::chrono::hours max_expiry_check_interval{1};
-
-void write_all(int fd, const std::string& text) {
-    std::size_t done = 0;
-    while (done < text.size()) {
-        const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
-            return;
-        }
-        done += static_cast<std::size_t>(n);
-    }
-}
 
 } // namespace
 

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "full_write.hh"
 #include "paths.hh"
 #include "private_dir.hh"
 #include "unique_fd.hh"
@@ -32,20 +33,6 @@ Error wrong_size(const std::string& path, long long size) {
         "restore it from a backup; without it no stored secret can be opened, so otherwise "
         "move it away (mv '" +
             path + "' '" + path + ".broken') and add the credentials again");
-}
-
-Result<void> write_all(int fd, std::string_view bytes) {
-    while (!bytes.empty()) {
-        const ssize_t n = ::write(fd, bytes.data(), bytes.size());
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
-            return make_error(Errc::io_error, std::strerror(n < 0 ? errno : EIO));
-        }
-        bytes.remove_prefix(static_cast<std::size_t>(n));
-    }
-    return {};
 }
 
 Result<void> sync_dir(const std::string& dir) {

@@ -10,6 +10,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "full_write.hh"
+
 namespace credd::bench {
 
 namespace {
@@ -28,13 +30,8 @@ std::pair<UniqueFd, UniqueFd> make_pipe() {
 }
 
 void write_all(int fd, std::string_view bytes) {
-    while (!bytes.empty()) {
-        const ssize_t n = write(fd, bytes.data(), bytes.size());
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            throw system_error("write");
-        bytes.remove_prefix(static_cast<std::size_t>(n));
+    if (auto written = credd::write_all(fd, bytes); !written) {
+        throw std::runtime_error(written.error().message);
     }
 }
 

@@ -29,6 +29,8 @@ constexpr CommandKind kind_of() {
         return CommandKind::remove;
     } else if constexpr (std::is_same_v<C, ListCommand>) {
         return CommandKind::list;
+    } else if constexpr (std::is_same_v<C, KubeCommand>) {
+        return CommandKind::kube;
     } else {
         return CommandKind::status;
     }
@@ -261,6 +263,75 @@ constexpr CommandSpec<StatusCommand> status_spec{
     },
     no_checks<StatusCommand>};
 
+Result<void> finish_kube(KubeCommand& c) {
+    if (c.name.empty()) {
+        return command_usage_error(CommandKind::kube, "missing NAME");
+    }
+    return {};
+}
+
+constexpr CommandSpec<KubeCommand> kube_spec{
+    CommandKind::kube, {}, take_name<KubeCommand>, finish_kube};
+
+// An environment variable name a shell would accept: [A-Za-z_][A-Za-z0-9_]*.
+bool is_env_name(std::string_view name) {
+    const auto word = [](char c, bool first) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+               (!first && c >= '0' && c <= '9');
+    };
+    if (name.empty() || name.size() > 128) {
+        return false;
+    }
+    for (std::size_t i = 0; i < name.size(); ++i) {
+        if (!word(name[i], i == 0)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+// NAME [--env VAR] -- CMD ARGS…: everything after "--" is the command, untouched.
+Result<Command> parse_exec(Args args, const ParseEnv&) {
+    ExecCommand c;
+    std::size_t i = 0;
+    for (; i < args.size() && args[i] != "--"; ++i) {
+        std::string_view arg = args[i];
+        std::optional<std::string_view> var;
+        if (arg.starts_with("--env=")) {
+            var = arg.substr(6);
+        } else if (arg == "--env" && i + 1 < args.size() && args[i + 1] != "--") {
+            var = args[++i];
+        } else if (is_option(arg)) {
+            return command_usage_error(CommandKind::exec,
+                                       arg == "--env"
+                                           ? "--env needs a variable name"
+                                           : "unknown option " + std::string(arg.substr(0, 100)));
+        } else if (c.name.empty()) {
+            if (auto name = assign(c.name, checked_name(arg)); !name) {
+                return name.error();
+            }
+            continue;
+        } else {
+            return command_usage_error(CommandKind::exec, "the command goes after --");
+        }
+        if (!is_env_name(*var)) {
+            return command_usage_error(CommandKind::exec,
+                                       "--env: not a variable name (use [A-Za-z_][A-Za-z0-9_]*)");
+        }
+        c.env_var = std::string(*var);
+    }
+    if (c.name.empty()) {
+        return command_usage_error(CommandKind::exec, "missing NAME");
+    }
+    if (i + 1 >= args.size()) {
+        return command_usage_error(CommandKind::exec, "missing -- CMD [ARGS...]");
+    }
+    for (++i; i < args.size(); ++i) {
+        c.argv.emplace_back(args[i]);
+    }
+    return Command{std::move(c)};
+}
+
 template <class C>
 Result<Command> parse_with(const CommandSpec<C>& spec, Args args, const ParseEnv& env) {
     return CommandParser<C>(spec, args, env).run();
@@ -276,7 +347,7 @@ struct CommandEntry {
 };
 
 // One entry per command: the word, its kind, its parser.
-constexpr std::array<CommandEntry, 8> command_table{{
+constexpr std::array<CommandEntry, 10> command_table{{
     {"help", CommandKind::help, parse_help},
     {"version", CommandKind::version, parse_version},
     {"token", CommandKind::token,
@@ -290,6 +361,9 @@ constexpr std::array<CommandEntry, 8> command_table{{
      [](Args a, const ParseEnv& e) { return parse_with(list_spec, a, e); }},
     {"status", CommandKind::status,
      [](Args a, const ParseEnv& e) { return parse_with(status_spec, a, e); }},
+    {"kube", CommandKind::kube,
+     [](Args a, const ParseEnv& e) { return parse_with(kube_spec, a, e); }},
+    {"exec", CommandKind::exec, parse_exec},
 }};
 
 const CommandEntry* find_command(std::string_view name) {
@@ -360,7 +434,8 @@ Result<std::size_t> parse_global_options(Args args, Invocation& out) {
         out.socket = std::string(value);
     }
     if (i == args.size()) {
-        return usage_error("no command given (token, add, update, remove, list, status)");
+        return usage_error(
+            "no command given (token, add, update, remove, list, status, kube, exec)");
     }
     return i;
 }
@@ -371,6 +446,9 @@ Result<Invocation> parse_command_line(Args args, const ParseEnv& env) {
     // Checked before anything else, wherever it sits: by the time we run, the secret is
     // already in ps output and shell history, and the user needs to hear it at once.
     for (std::string_view arg : args) {
+        if (arg == "--") {
+            break; // what follows is `cred exec`'s command, with options of its own
+        }
         if (is_secret_option(arg)) {
             return usage_error("secrets are not accepted on the command line (they would show "
                                "in ps and shell history)",
@@ -390,7 +468,8 @@ Result<Invocation> parse_command_line(Args args, const ParseEnv& env) {
         return usage_error("unknown command \"" + std::string(args[*at].substr(0, 100)) + '"');
     }
     const Args rest = args.subspan(*at + 1);
-    if (std::any_of(rest.begin(), rest.end(), is_help_flag)) {
+    const auto own_end = std::find(rest.begin(), rest.end(), std::string_view("--"));
+    if (std::any_of(rest.begin(), own_end, is_help_flag)) {
         invocation.command = HelpCommand{entry->kind};
         return invocation;
     }

@@ -14,7 +14,7 @@
 
 namespace credd::cli {
 
-enum class CommandKind { help, version, token, add, update, remove, list, status };
+enum class CommandKind { help, version, token, add, update, remove, list, status, kube, exec };
 
 // "token", "add", …; the word a user types.
 std::string_view command_name(CommandKind kind);
@@ -79,8 +79,20 @@ struct StatusCommand {
     bool json = false;
 };
 
+// `cred kube NAME`: the token as a Kubernetes ExecCredential.
+struct KubeCommand {
+    std::string name;
+};
+
+// `cred exec NAME [--env VAR] -- CMD ARGS…`: CMD runs (no shell) with the token in VAR.
+struct ExecCommand {
+    std::string name;
+    std::string env_var = "CRED_TOKEN";
+    std::vector<std::string> argv; // CMD and its arguments, never the token
+};
+
 using Command = std::variant<HelpCommand, VersionCommand, TokenCommand, AddCommand, UpdateCommand,
-                             RemoveCommand, ListCommand, StatusCommand>;
+                             RemoveCommand, ListCommand, StatusCommand, KubeCommand, ExecCommand>;
 
 // One run of cred: global options, then the command.
 struct Invocation {

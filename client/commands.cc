@@ -8,7 +8,9 @@
 
 #include "credential_table.hh"
 #include "daemon_client.hh"
+#include "exec_command.hh"
 #include "help.hh"
+#include "kube_command.hh"
 #include "output.hh"
 #include "paths.hh"
 #include "protocol.hh"
@@ -226,12 +228,22 @@ Result<void> run_one(const cli::VersionCommand&, DaemonClient&) {
     return print_stdout(version_text());
 }
 
+Result<void> run_one(const cli::KubeCommand& c, DaemonClient& daemon) {
+    return run_kube(c, daemon);
+}
+
+Result<void> run_one(const cli::ExecCommand& c, DaemonClient& daemon) {
+    return run_exec(c, daemon);
+}
+
+} // namespace
+
 // --socket, else $CREDD_SOCKET, else the XDG default.
-DaemonClientOptions client_options(const cli::Invocation& invocation) {
+DaemonClientOptions daemon_client_options(const std::optional<std::string>& socket) {
     DaemonClientOptions options;
     const char* from_env = std::getenv("CREDD_SOCKET");
-    if (invocation.socket) {
-        options.socket_path = *invocation.socket;
+    if (socket) {
+        options.socket_path = *socket;
     } else if (from_env && *from_env) {
         options.socket_path = from_env;
     } else {
@@ -243,10 +255,8 @@ DaemonClientOptions client_options(const cli::Invocation& invocation) {
     return options;
 }
 
-} // namespace
-
 ExitCode run_command(const cli::Invocation& invocation) {
-    DaemonClient daemon(client_options(invocation));
+    DaemonClient daemon(daemon_client_options(invocation.socket));
     auto done = std::visit([&](const auto& command) { return run_one(command, daemon); },
                            invocation.command);
     if (done) {

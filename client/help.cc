@@ -23,6 +23,9 @@ commands:
   list [--json]      the credentials and what they match (never their secrets)
   status [NAME] [--json]
                      expiry and refresh state
+  kube NAME          the token as a kubectl exec-plugin ExecCredential
+  exec NAME [--env VAR] -- CMD [ARGS]...
+                     run CMD (no shell) with the token in $VAR (default CRED_TOKEN)
   help [COMMAND]     this text, or one command's
   version            cred's version
 
@@ -47,6 +50,12 @@ environment:
 
 Secrets go in on stdin or at a prompt, never as arguments:
   printf %s "$TOKEN" | cred add github-work --url https://github.com
+
+The same binary answers as git's and docker's credential helper when called by
+those names (meson install makes the links):
+  git-credential-credd get|store|erase    git config --global credential.helper credd
+  docker-credential-credd get|store|erase|list|version
+                                          ~/.docker/config.json: {"credsStore": "credd"}
 )";
 
 constexpr std::string_view token_help = R"(usage: cred token NAME [--min-valid S] [--json]
@@ -115,6 +124,37 @@ LAST_REFRESH LAST_ERROR, for one credential or all. Times are RFC 3339 (UTC).
   --json   print the daemon's answer as JSON
 )";
 
+constexpr std::string_view kube_help = R"(usage: cred kube NAME
+
+Prints credential NAME's token as a Kubernetes ExecCredential, for kubectl's exec
+credential plugins (users[].user.exec in a kubeconfig):
+
+  exec:
+    apiVersion: client.authentication.k8s.io/v1
+    command: cred
+    args: [kube, my-cluster]
+    interactiveMode: Never
+
+apiVersion echoes the one in $KUBERNETES_EXEC_INFO (client.authentication.k8s.io/v1
+or /v1beta1), else v1. status.expirationTimestamp (RFC 3339, UTC) is there when the
+token expires. Exit status as for cred token.
+)";
+
+constexpr std::string_view exec_help =
+    R"(usage: cred exec NAME [--env VAR] -- CMD [ARGS]...
+
+Runs CMD with ARGS, without a shell, with credential NAME's token in the
+environment variable VAR (default CRED_TOKEN), never on its command line:
+
+  cred exec github-work --env GH_TOKEN -- gh api /user
+
+cred becomes CMD, so its exit status is CMD's. Before CMD runs, cred's own exit
+statuses apply (3 not found, 4 expired, 5 daemon unreachable; see cred --help);
+127 when CMD is not found, 126 when it cannot be run.
+
+  --env VAR   the variable that carries the token: [A-Za-z_][A-Za-z0-9_]*
+)";
+
 constexpr std::string_view help_help = R"(usage: cred help [COMMAND]
 
 Prints the overview, or the help of COMMAND (same as cred COMMAND --help).
@@ -148,6 +188,10 @@ std::string_view help_text(std::optional<cli::CommandKind> topic) {
         return list_help;
     case cli::CommandKind::status:
         return status_help;
+    case cli::CommandKind::kube:
+        return kube_help;
+    case cli::CommandKind::exec:
+        return exec_help;
     }
     return overview;
 }

@@ -6,6 +6,8 @@
 
 #include "cli.hh"
 #include "commands.hh"
+#include "docker_helper.hh"
+#include "git_helper.hh"
 #include "output.hh"
 #include "time_text.hh"
 
@@ -15,6 +17,15 @@ int main(int argc, char** argv) {
     // set-up. Every git, docker and shell call pays for cred's start-up.
     try {
         const std::vector<std::string_view> args(argv + 1, argv + argc);
+        // One binary, several front ends: the name it was called by picks one.
+        std::string_view name = argc > 0 ? argv[0] : "cred";
+        name = name.substr(name.rfind('/') + 1);
+        if (name == "git-credential-credd") {
+            return run_git_helper(args);
+        }
+        if (name == "docker-credential-credd") {
+            return run_docker_helper(args);
+        }
         auto invocation = cli::parse_command_line(args, cli::ParseEnv{now_ms()});
         if (!invocation) {
             report_error(invocation.error());

@@ -6,6 +6,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -42,6 +43,7 @@ struct TokenQuery {
 struct TokenView {
     const CredentialRecord& record;
     std::string_view token;
+    std::string_view refresh_token = {}; // empty when there is none
 };
 
 struct CredentialView {
@@ -68,6 +70,35 @@ struct AddOutcome {
     std::uint64_t generation = 0;
 };
 
+// What a credential helper (git's store, docker login) asks credd to keep.
+struct HelperStore {
+    std::string source; // "git" or "docker": the prefix of a derived name, label "source"
+    Url match;          // with the username
+    std::optional<UnixMs> expires_at;
+    SecretMaterial secrets; // token, and refresh_token when git had one
+    std::map<std::string, std::string> labels;
+};
+
+enum class StoreAction { created, replaced, unchanged, ignored };
+std::string_view store_action_name(StoreAction a);
+
+struct StoreOutcome {
+    StoreAction action = StoreAction::ignored;
+    std::string name;
+};
+
+// A helper's erase: git's after a server refused `token`, docker's logout (no token).
+struct HelperErase {
+    Url match; // with the username when the helper gave one
+    std::optional<Secret> token;
+};
+
+struct EraseOutcome {
+    std::vector<std::string> removed;
+    std::vector<std::string> rejected; // refreshed kinds whose token was marked rejected
+    std::vector<std::string> kept;     // matched, but held another token (or not marked)
+};
+
 // Owned by the Daemon; lives on the I/O thread. Reads are answered from memory.
 // Changes go through a queue, one at a time: each is committed durably by the Store
 // on the Worker, and only then applied to the index and acknowledged — so what a
@@ -91,6 +122,17 @@ public:
     void update(CredentialChange change, std::function<void(Result<std::uint64_t>)> done);
     void remove(std::string name, std::function<void(Result<void>)> done);
 
+    // git's and docker's `store`: ignored when the credential that answers for the URL
+    // is one credd refreshes itself (credd is the authority there), a no-op when it
+    // already serves this very token, else the static credential of exactly this match
+    // is replaced, or one is created under helper_credential_name().
+    void store(HelperStore request, std::function<void(Result<StoreOutcome>)> done);
+    // git's and docker's `erase`, as one change: each static credential the URL lookup
+    // would consider is removed when it holds `token` (compared in constant time) or
+    // when no token was given; one holding another token is newer and is kept.
+    // Credentials credd refreshes go to mark_token_rejected().
+    void erase(HelperErase request, std::function<void(Result<EraseOutcome>)> done);
+
     // Logs each credential that has become expiring or expired since the last call
     // (once each), and returns when the next such moment is due.
     std::optional<UnixMs> check_expiry(UnixMs now);
@@ -109,6 +151,17 @@ private:
     const Entry* best_match(const TokenQuery& query, UnixMs now) const;
     Result<TokenView> serve(const Entry& e, const TokenQuery& query, UnixMs now) const;
     CredentialView view_of(const Entry& e, UnixMs now) const;
+    std::vector<const Entry*> candidates(const Url& url) const;
+    Result<NewCredential> stored_credential(HelperStore& request) const;
+    void commit_add(std::shared_ptr<NewCredential> pending,
+                    std::function<void(Result<AddOutcome>)> done);
+    void commit_removals(std::shared_ptr<EraseOutcome> outcome,
+                         std::function<void(Result<EraseOutcome>)> done);
+    // For a credential credd refreshes itself, whose access token a server refused:
+    // the token is to be dropped and refreshed on the next get. NOT WIRED YET: the
+    // refresh engine (issue 4) owns that state. Until it is wired this changes
+    // nothing, logs that it did not, and returns false ("kept").
+    bool mark_token_rejected(const Entry& e, const std::optional<Secret>& token);
 
     void index(const Entry& e);
     void unindex(const Entry& e);

@@ -322,7 +322,8 @@ void credential_status(RpcCall call) {
 }
 
 Result<TokenQuery> parse_token_query(const json::object& p) {
-    if (auto known = check_known(p, {"name", "url", "username", "min_valid"}); !known) {
+    if (auto known = check_known(p, {"name", "url", "username", "min_valid", "with_refresh_token"});
+        !known) {
         return known.error();
     }
     TokenQuery q;
@@ -353,22 +354,162 @@ Result<TokenQuery> parse_token_query(const json::object& p) {
     return q;
 }
 
+// "bearer" for kinds credd refreshes (OAuth access tokens) and for a static token
+// labelled auth=bearer; "basic" (a password) otherwise. git's authtype answer uses it.
+std::string_view auth_scheme_of(const CredentialRecord& r) {
+    const auto label = r.labels.find("auth");
+    const bool bearer =
+        r.kind != kind_static || (label != r.labels.end() && label->second == "bearer");
+    return bearer ? "bearer" : "basic";
+}
+
 void token_get(RpcCall call) {
     auto query = parse_token_query(call.params);
     if (!query) {
         return call.reply(query.error());
+    }
+    const auto* with_refresh = call.params.if_contains("with_refresh_token");
+    if (with_refresh && !with_refresh->is_bool()) {
+        return call.reply(
+            make_error(Errc::invalid_params, "\"with_refresh_token\" must be a boolean"));
     }
     auto token = call.context.broker.get_token(*query, now_ms());
     if (!token) {
         return call.reply(token.error());
     }
     const auto& r = token->record;
-    call.reply(json::value(json::object({{"token", token->token},
-                                         {"name", r.name},
-                                         {"username", nullable(r.match.username)},
-                                         {"expires_at", nullable(r.expires_at)},
-                                         {"generation", r.generation}},
-                                        call.storage)));
+    json::object result({{"token", token->token},
+                         {"name", r.name},
+                         {"username", nullable(r.match.username)},
+                         {"expires_at", nullable(r.expires_at)},
+                         {"generation", r.generation},
+                         {"kind", r.kind},
+                         {"auth_scheme", auth_scheme_of(r)}},
+                        call.storage);
+    // Only a static credential's: that refresh token belongs to whoever stored it (git's
+    // OAuth helpers), credd never spends it. A refreshed kind's never leaves the daemon.
+    if (with_refresh && with_refresh->get_bool() && r.kind == kind_static &&
+        !token->refresh_token.empty()) {
+        result["refresh_token"] = token->refresh_token;
+    }
+    call.reply(json::value(std::move(result)));
+}
+
+Result<Secret> get_secret_member(const json::object& p, std::string_view key, bool required) {
+    const auto* secret = p.if_contains("secret");
+    const auto* value =
+        secret && secret->is_object() ? secret->get_object().if_contains(key) : nullptr;
+    if (!value) {
+        if (required || (secret && !secret->is_object())) {
+            return make_error(Errc::invalid_params, "\"secret\" must be an object with a "
+                                                    "non-empty string \"token\"");
+        }
+        return Secret{};
+    }
+    if (!value->is_string() || value->get_string().empty()) {
+        return make_error(Errc::invalid_params,
+                          "\"secret." + std::string(key) + "\" must be a non-empty string");
+    }
+    return Secret(std::string_view(value->get_string()));
+}
+
+// The URL with the optional "username" folded in; refuses an empty username.
+Result<Url> get_helper_match(const json::object& p) {
+    auto url = get_url(p);
+    auto username = protocol::get_optional_string(p, "username");
+    if (auto e = first_error(url, username)) {
+        return *e;
+    }
+    if (!*url) {
+        return make_error(Errc::invalid_params, "missing parameter \"url\"");
+    }
+    if (*username && (*username)->empty()) {
+        return make_error(Errc::invalid_params, "\"username\" must not be empty");
+    }
+    Url match = std::move(**url);
+    if (*username) {
+        match.username = std::move(**username);
+    }
+    return match;
+}
+
+Result<HelperStore> parse_helper_store(const json::object& p) {
+    if (auto known =
+            check_known(p, {"source", "url", "username", "expires_at", "labels", "secret"});
+        !known) {
+        return known.error();
+    }
+    auto source = protocol::get_string(p, "source");
+    auto match = get_helper_match(p);
+    auto expires_at = protocol::get_optional_int(p, "expires_at");
+    auto token = get_secret_member(p, "token", true);
+    auto refresh_token = get_secret_member(p, "refresh_token", false);
+    if (auto e = first_error(source, match, expires_at, token, refresh_token)) {
+        return *e;
+    }
+    if (*source != "git" && *source != "docker") {
+        return make_error(Errc::invalid_params, "\"source\" must be \"git\" or \"docker\"");
+    }
+    HelperStore s{std::move(*source), std::move(*match), *expires_at, {}, {}};
+    s.secrets.token = std::move(*token);
+    s.secrets.refresh_token = std::move(*refresh_token);
+    if (const auto* labels = p.if_contains("labels")) {
+        auto parsed = get_labels(*labels);
+        if (!parsed) {
+            return parsed.error();
+        }
+        s.labels = std::move(*parsed);
+    }
+    return s;
+}
+
+void credential_store(RpcCall call) {
+    auto request = parse_helper_store(call.params);
+    if (!request) {
+        return call.reply(request.error());
+    }
+    call.context.broker.store(
+        std::move(*request), [reply = call.reply, sp = call.storage](auto outcome) {
+            if (!outcome) {
+                return reply(outcome.error());
+            }
+            reply(json::value(json::object(
+                {{"name", outcome->name}, {"action", store_action_name(outcome->action)}}, sp)));
+        });
+}
+
+json::array names_array(const std::vector<std::string>& names, const json::storage_ptr& sp) {
+    json::array out(sp);
+    for (const auto& n : names) {
+        out.push_back(json::value(n, sp));
+    }
+    return out;
+}
+
+void credential_erase(RpcCall call) {
+    const auto& p = call.params;
+    if (auto known = check_known(p, {"url", "username", "secret"}); !known) {
+        return call.reply(known.error());
+    }
+    auto match = get_helper_match(p);
+    auto token = get_secret_member(p, "token", false);
+    if (auto e = first_error(match, token)) {
+        return call.reply(*e);
+    }
+    HelperErase request{std::move(*match), std::nullopt};
+    if (!token->empty()) {
+        request.token = std::move(*token);
+    }
+    call.context.broker.erase(
+        std::move(request), [reply = call.reply, sp = call.storage](auto outcome) {
+            if (!outcome) {
+                return reply(outcome.error());
+            }
+            reply(json::value(json::object({{"removed", names_array(outcome->removed, sp)},
+                                            {"rejected", names_array(outcome->rejected, sp)},
+                                            {"kept", names_array(outcome->kept, sp)}},
+                                           sp)));
+        });
 }
 
 constexpr std::array methods{
@@ -379,6 +520,8 @@ constexpr std::array methods{
     RpcMethod{protocol::method::credential_list, credential_list, false},
     RpcMethod{protocol::method::credential_status, credential_status, false},
     RpcMethod{protocol::method::token_get, token_get, false},
+    RpcMethod{protocol::method::credential_store, credential_store, true},
+    RpcMethod{protocol::method::credential_erase, credential_erase, true},
 };
 
 } // namespace

@@ -1,5 +1,6 @@
 // credd_bench: measures credd next to a C floor and git's credential-cache daemon, all in
 // one run on one machine, and prints the figures beside the targets of issue 2.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -35,6 +36,10 @@ const std::string bench_token = "ghp_bench0123456789abcdefghijklmnopqrstuv";
 const std::string bench_name = "bench";
 const std::string bench_url = "https://example.com";
 const std::string git_request_body = "protocol=https\nhost=example.com\n\n";
+// `git credential fill` asks for a host of its own, whose credential names a username in
+// both credd and credential-cache (git would otherwise ask for one).
+const std::string git_fill_host = "git.example.com";
+const std::string git_fill_body = "protocol=https\nhost=" + git_fill_host + "\n\n";
 constexpr auto client_run_limit = std::chrono::seconds(5);
 constexpr auto round_trip_limit = std::chrono::seconds(10);
 constexpr auto bulk_add_limit = std::chrono::seconds(150);
@@ -156,6 +161,28 @@ void store_git_credential(const Programs& programs, const Sandbox& sandbox,
     const std::string answer = direct.finish_and_read_all();
     if (answer.find("password=" + bench_token + "\n") == std::string::npos)
         throw std::runtime_error("git credential-cache--daemon: unexpected answer: " + answer);
+}
+
+// The same credential for git_fill_host in credd (with a username) and in credential-cache.
+void add_git_fill_credentials(const Programs& programs, const Sandbox& sandbox, const Server& credd,
+                              const Server& git_daemon) {
+    LineClient client(credd.socket_path);
+    client.send(R"({"jsonrpc":"2.0","id":1,"method":"credential.add","params":{"name":"bench-git",)"
+                R"("url":"https://)" +
+                git_fill_host + R"(","username":"bench","secret":{"token":")" + bench_token +
+                "\"}}}\n");
+    const std::string added(client.read_line());
+    if (!is_result(added))
+        throw std::runtime_error("credential.add bench-git: " + added);
+    const CommandLine store({programs.git, "credential-cache", "--socket", git_daemon.socket_path,
+                             "--timeout", "86400", "store"},
+                            sandbox.env());
+    const TimedRun run = run_timed(store,
+                                   "protocol=https\nhost=" + git_fill_host +
+                                       "\nusername=bench\npassword=" + bench_token + "\n\n",
+                                   sandbox.root(), client_run_limit);
+    if (!run.succeeded())
+        throw std::runtime_error("git credential-cache store: " + run.describe_failure());
 }
 
 // ---- 1. process start to exit -----------------------------------------------------------
@@ -417,6 +444,7 @@ public:
     void print_header() const;
     void measure_idle_memory();
     void measure_process_starts();
+    void measure_git_fill();
     void measure_round_trips_section();
     void measure_requests_per_second();
     void measure_many_credentials();
@@ -452,6 +480,7 @@ Bench::Bench(const Options& options)
       m_credd(start_credd(m_programs.credd, m_sandbox)),
       m_daemon_info(add_bench_credential(m_credd)) {
     store_git_credential(m_programs, m_sandbox, m_git_daemon);
+    add_git_fill_credentials(m_programs, m_sandbox, m_credd, m_git_daemon);
 }
 
 void Bench::print_header() const {
@@ -485,6 +514,51 @@ void Bench::measure_process_starts() {
         make_contenders(m_programs, m_sandbox, m_echo, m_git_daemon);
     measure_process_runs(contenders, m_sandbox.root(), m_options.runs, m_options.warmup_rounds);
     report_process_runs(contenders, m_targets);
+}
+
+// git itself runs the helper either way: credd's through the git-credential-credd link to
+// cred, credential-cache's as `git credential-cache get` (git's own builtin).
+void Bench::measure_git_fill() {
+    const int runs = std::max(m_options.runs, 100);
+    print_section("1b. git credential fill, start to exit, the same credential behind each "
+                  "helper:\n   " +
+                  std::to_string(runs) + " runs each, interleaved round robin after " +
+                  std::to_string(m_options.warmup_rounds) + " warm-up rounds");
+    const std::string link = m_sandbox.path("git-credential-credd");
+    std::error_code exists;
+    std::filesystem::create_symlink(m_programs.cred, link, exists);
+    std::vector<std::string> env = m_sandbox.env();
+    env.push_back("GIT_TERMINAL_PROMPT=0"); // a helper that fails must not hang the run
+    const std::string expect = "password=" + bench_token + "\n";
+    std::vector<Contender> contenders;
+    contenders.push_back(make_contender("git credential fill, credd",
+                                        {m_programs.git, "-c", "credential.helper=", "-c",
+                                         "credential.helper=" + link, "credential", "fill"},
+                                        env, git_fill_body, expect));
+    contenders.push_back(make_contender(
+        "git credential fill, credential-cache",
+        {m_programs.git, "-c", "credential.helper=", "-c",
+         "credential.helper=cache --socket " + m_git_daemon.socket_path, "credential", "fill"},
+        env, git_fill_body, expect));
+    measure_process_runs(contenders, m_sandbox.root(), runs, m_options.warmup_rounds);
+    print_row("", {"median", "p99"});
+    std::vector<LatencySummary> summaries;
+    for (const auto& contender : contenders) {
+        summaries.push_back(summarize(contender.samples_ms));
+        if (contender.usable)
+            print_latency(contender.label, summaries.back(), false);
+        if (contender.failures > 0)
+            print_line("    " + std::to_string(contender.failures) +
+                       " failed runs; first: " + contender.first_failure);
+    }
+    Target target{"git fill via credd ≤ 1.0× credential-cache", "", false, false};
+    if (summaries[0].count > 0 && summaries[1].count > 0) {
+        const double ratio = summaries[0].median_ms / summaries[1].median_ms;
+        print_row("credd / credential-cache",
+                  {format_ratio(ratio), format_ratio(summaries[0].p99_ms / summaries[1].p99_ms)});
+        target = {target.name, format_ratio(ratio), true, ratio <= 1.0};
+    }
+    m_targets.push_back(target);
 }
 
 void Bench::measure_round_trips_section() {
@@ -553,8 +627,9 @@ int run(const Options& options) {
     bench.print_header();
     bench.measure_idle_memory();
     using Step = void (Bench::*)();
-    for (Step step : {&Bench::measure_process_starts, &Bench::measure_round_trips_section,
-                      &Bench::measure_requests_per_second, &Bench::measure_many_credentials})
+    for (Step step : {&Bench::measure_process_starts, &Bench::measure_git_fill,
+                      &Bench::measure_round_trips_section, &Bench::measure_requests_per_second,
+                      &Bench::measure_many_credentials})
         if (!stop_requested())
             (bench.*step)();
     bench.finish();

@@ -268,6 +268,15 @@ TEST_F(GitHelper, BearerTokenUsesAuthtypeWhenGitCanTakeIt) {
     EXPECT_FALSE(out.has("password"));
 }
 
+TEST_F(GitHelper, UnreachableDaemonLetsGitGoOnToPrompt) {
+    m_daemon->stop();
+    const auto r = git_helper({"get"}, lines({"protocol=https", "host=example.com"}));
+    EXPECT_EQ(r.exit_code(), 0);
+    EXPECT_EQ(r.out, "");
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    expect_prompted(fill(lines({"protocol=https", "host=example.com"})));
+}
+
 struct RefusedInput {
     const char* what;
     std::string bytes;

@@ -268,6 +268,24 @@ TEST_F(GitHelper, BearerTokenUsesAuthtypeWhenGitCanTakeIt) {
     EXPECT_FALSE(out.has("password"));
 }
 
+TEST_F(GitHelper, ConfiguredAsCreddGitFindsTheHelperOnPath) {
+    add_static({"ex", "https://example.com", "tok_path", "u"});
+    // What users write: credential.helper = credd, or with an option before the operation.
+    for (const std::string& helper :
+         std::vector<std::string>{"credd", "credd --socket " + m_dirs.socket()}) {
+        ProcessOptions o;
+        o.argv = {"/usr/bin/git", "-c",  "credential.helper=", "-c", "credential.helper=" + helper,
+                  "credential",   "fill"};
+        o.env = git_env();
+        o.env.push_back({"PATH", m_bin + ":/usr/bin:/bin"});
+        o.stdin_bytes = lines({"protocol=https", "host=example.com"});
+        const auto r = run_process(o);
+        EXPECT_EQ(r.exit_code(), 0) << helper << ": " << r.describe();
+        EXPECT_TRUE(parse_git_output(r.out).value("password") == "tok_path") << helper;
+    }
+    EXPECT_EQ(askpass_prompts(), "");
+}
+
 TEST_F(GitHelper, UnreachableDaemonLetsGitGoOnToPrompt) {
     m_daemon->stop();
     const auto r = git_helper({"get"}, lines({"protocol=https", "host=example.com"}));

@@ -42,6 +42,7 @@ exit status:
   3  not found: no credential of that name, or none matches the URL
   4  expired, less valid time left than --min-valid, or a login is needed
   5  the daemon is unreachable and could not be started
+  cred exec exits with its command's status (127: not found, 126: cannot run)
 
 environment:
   CREDD_SOCKET        the socket, when --socket is not given
@@ -87,7 +88,9 @@ bytes: pipe longer tokens in. Tokens are never accepted as arguments.
   --username U       the account it belongs to
   --expires-at WHEN  when the token stops being served: 2026-12-31T00:00:00Z,
                      unix seconds (1798675200), or from now: +30d, +12h, +15m, +45s
-  --label K=V        a label to show in lists; repeat for several
+  --label K=V        a label to show in lists; repeat for several. auth=bearer
+                     marks the token as an OAuth bearer token (git then gets it
+                     as authtype=Bearer when it can take that)
 )";
 
 constexpr std::string_view update_help = R"(usage: cred update NAME [OPTIONS]

@@ -57,8 +57,11 @@ void apply(Request& r, std::string_view key, std::string_view value) {
     } else if (key == "password_expiry_utc") {
         std::int64_t t = 0;
         const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), t);
-        // git ignores a value it cannot read; so do we.
-        if (ec == std::errc() && end == value.data() + value.size() && t >= 0) {
+        // git ignores a value it cannot read; so do we. Past the year 9999 is "never"
+        // in practice, and would overflow credd's milliseconds.
+        constexpr std::int64_t max_expiry_utc = 253402300799;
+        if (ec == std::errc() && end == value.data() + value.size() && t >= 0 &&
+            t <= max_expiry_utc) {
             r.password_expiry_utc = t;
         }
     } else if (key == "oauth_refresh_token") {

@@ -61,9 +61,14 @@ TEST(GitRequest, SplitsUrlLikeGit) {
 }
 
 TEST(GitRequest, IgnoresAnUnreadableExpiry) {
-    auto r = parse_request("password_expiry_utc=soon\n");
-    ASSERT_TRUE(r.has_value());
-    EXPECT_FALSE(r->password_expiry_utc.has_value());
+    for (const char* value : {"soon", "-1", "12x", "99999999999999999999999",
+                              "253402300800" /* past 9999-12-31: would overflow ms */}) {
+        auto r = parse_request(std::string("password_expiry_utc=") + value + "\n");
+        ASSERT_TRUE(r.has_value());
+        EXPECT_FALSE(r->password_expiry_utc.has_value()) << value;
+    }
+    EXPECT_EQ(parse_request("password_expiry_utc=253402300799\n").value().password_expiry_utc,
+              253402300799);
 }
 
 TEST(GitRequest, RefusesALineWithoutEquals) {

@@ -390,6 +390,11 @@ void Broker::remove(std::string name, std::function<void(Result<void>)> done) {
 
 namespace {
 
+bool is_stored_by(const CredentialRecord& r, std::string_view source) {
+    const auto label = r.labels.find("source");
+    return r.kind == kind_static && label != r.labels.end() && label->second == source;
+}
+
 // Whether `e` already answers a helper's store: the same token (compared in constant
 // time), and the expiry and refresh token too when the helper sent them. git stores
 // back every credential that worked, including the one credd just served: that must
@@ -435,7 +440,10 @@ Result<NewCredential> Broker::stored_credential(HelperStore& s) const {
     }
     if (c.record.name.empty()) {
         c.record.name = helper_credential_name(s.source, s.match);
-        if (m_entries.contains(c.record.name)) {
+        // The derived name is taken: by this helper's own earlier store (docker's login of
+        // another user on the server), which the new one replaces, or by something else.
+        const auto taken = m_entries.find(c.record.name);
+        if (taken != m_entries.end() && !is_stored_by(taken->second.record, s.source)) {
             return make_error(Errc::invalid_params,
                               "credential " + c.record.name + " exists for another url",
                               "remove it: cred remove " + c.record.name);

@@ -28,7 +28,11 @@ char name_char(char c) {
 
 } // namespace
 
-std::string helper_credential_name(std::string_view source, const Url& match) {
+std::string helper_credential_name(std::string_view source, const Url& given) {
+    Url match = given;
+    if (source == "docker") {
+        match.username.reset(); // docker keeps one login per server, whoever logs in
+    }
     // The username goes in after a newline, which no URL part can contain, so
     // ("https://h/a", "b") and ("https://h/a\nb"…) cannot collide by construction.
     Url bare = match;

@@ -12,7 +12,8 @@ namespace credd {
 // name, and a pure function of scheme, host, port, path and username, so a second
 // store for the same place replaces the first. The hex is FNV-1a 64 of the full match
 // (stable across versions: never std::hash), which keeps two paths or schemes on one
-// host apart while the readable part stays short.
+// host apart while the readable part stays short. For source "docker" the username is
+// left out: docker keeps one login per server, so a new login replaces the old one.
 std::string helper_credential_name(std::string_view source, const Url& match);
 
 } // namespace credd

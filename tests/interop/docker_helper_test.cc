@@ -47,6 +47,17 @@ TEST_F(DockerHelper, DockerLoginEntryRoundTrips) {
     expect_failure("get", "http://registry.example.com:5000", not_found);
 }
 
+TEST_F(DockerHelper, ALoginReplacesThePreviousLoginToTheServer) {
+    store(R"({"ServerURL":"reg.example.com","Username":"alice","Secret":"a-pw"})");
+    store(R"({"ServerURL":"reg.example.com","Username":"bob","Secret":"b-pw"})");
+    expect_get("reg.example.com",
+               R"({"ServerURL":"reg.example.com","Username":"bob","Secret":"b-pw"})"
+               "\n");
+    const auto r = docker_helper({"list"}, "");
+    EXPECT_EQ(r.out, R"({"reg.example.com":"bob"})"
+                     "\n");
+}
+
 TEST_F(DockerHelper, IdentityTokenKeepsTheTokenUsername) {
     store(R"({"ServerURL":"https://index.docker.io/v1/","Username":"<token>","Secret":"idt"})");
     expect_get(

@@ -35,6 +35,12 @@ TEST(HelperCredentialName, IsValidDeterministicAndDistinct) {
     EXPECT_NE(a, helper_credential_name("git", url_of("https://example.com")));
 }
 
+TEST(HelperCredentialName, DockerNamesOneLoginPerServer) {
+    const auto a = helper_credential_name("docker", url_of("https://ghcr.io", "alice"));
+    EXPECT_EQ(a, helper_credential_name("docker", url_of("https://ghcr.io", "bob")));
+    EXPECT_TRUE(a.starts_with("docker-ghcr.io-")) << a;
+}
+
 TEST(HelperCredentialName, OddHostsAndUsersStayValid) {
     for (const auto& name :
          {helper_credential_name("git", url_of("https://[::1]:8080", "a b/c")),

@@ -15,7 +15,7 @@
 namespace credd::test {
 namespace {
 
-const std::string completions = CREDD_SOURCE_ROOT "/completions";
+const std::string completions = CREDD_SOURCE_ROOT "/client/completions";
 
 std::string program(const std::string& name) {
     for (const char* dir : {"/usr/bin", "/bin"}) {

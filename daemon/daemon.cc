@@ -46,8 +46,9 @@ struct Daemon::Parts {
     asio::steady_timer shutdown_timer{io};
     asio::steady_timer exit_idle_timer{io};
     ServiceNotifier notifier;
-    bool activated = false; // serving a socket systemd passed
-    bool stopping = false;  // set on SIGTERM/SIGINT: nothing new is scheduled after it
+    // Serving a socket systemd passed.
+    bool activated = false;
+    bool stopping = false; // set on SIGTERM/SIGINT: nothing new is scheduled after it
     std::unique_ptr<KeyStore> key_store;
     std::unique_ptr<Store> store;
     std::unique_ptr<Broker> broker;

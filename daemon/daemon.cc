@@ -13,6 +13,7 @@
 
 #include <unistd.h>
 
+#include "activated_socket.hh"
 #include "broker.hh"
 #include "file_key_store.hh"
 #include "full_write.hh"
@@ -20,6 +21,7 @@
 #include "lmdb_store.hh"
 #include "rpc_methods.hh"
 #include "sealer.hh"
+#include "service_notifier.hh"
 #include "worker.hh"
 
 namespace credd {
@@ -42,6 +44,10 @@ struct Daemon::Parts {
     asio::signal_set signals{io, SIGTERM, SIGINT};
     asio::steady_timer expiry_timer{io};
     asio::steady_timer shutdown_timer{io};
+    asio::steady_timer exit_idle_timer{io};
+    ServiceNotifier notifier;
+    // Serving a socket systemd passed.
+    bool activated = false;
     bool stopping = false; // set on SIGTERM/SIGINT: nothing new is scheduled after it
     std::unique_ptr<KeyStore> key_store;
     std::unique_ptr<Store> store;
@@ -74,9 +80,44 @@ void schedule_expiry_check(Broker& broker, asio::steady_timer& timer) {
     });
 }
 
+// With --exit-idle-time: once no connection is open, a timer; a new one cancels it.
+// Only under socket activation, where systemd holds the socket and starts credd again.
+void watch_idle(const DaemonOptions& o, auto& p, std::size_t open_connections) {
+    if (!o.exit_idle_time || p.stopping) {
+        return;
+    }
+    if (open_connections > 0) {
+        p.exit_idle_timer.cancel();
+        return;
+    }
+    p.exit_idle_timer.expires_after(*o.exit_idle_time);
+    p.exit_idle_timer.async_wait([&o, &p](const boost::system::error_code& ec) {
+        if (!ec && p.listener->connections() == 0) {
+            spdlog::info("no connection for {}s: exiting; the socket starts credd again",
+                         o.exit_idle_time->count());
+            // The same graceful path as `systemctl --user stop credd`.
+            ::raise(SIGTERM);
+        }
+    });
+}
+
 Result<void> open_parts(const DaemonOptions& o, auto& p) {
+    auto activated = take_activated_socket();
+    if (!activated) {
+        return activated.error();
+    }
+    p.activated = activated->has_value();
+    if (o.exit_idle_time && !p.activated) {
+        return make_error(Errc::invalid_params,
+                          "--exit-idle-time: only with a socket passed by systemd, which "
+                          "starts credd again on the next connection",
+                          "enable credd.socket (systemctl --user enable --now credd.socket), "
+                          "or drop --exit-idle-time");
+    }
     p.listener = std::make_unique<Listener>(
-        p.io, ListenerOptions{o.socket_path, o.max_connections, o.idle_timeout});
+        p.io, ListenerOptions{p.activated ? (*activated)->path : o.socket_path, o.max_connections,
+                              o.idle_timeout, p.activated ? (*activated)->fd : -1,
+                              [&o, &p](std::size_t n) { watch_idle(o, p, n); }});
     // The socket lock first: a second daemon must stop before it touches the store.
     if (auto r = p.listener->open(); !r) {
         return r;
@@ -98,7 +139,7 @@ Result<void> open_parts(const DaemonOptions& o, auto& p) {
     if (auto r = p.broker->load(now_ms()); !r) {
         return r;
     }
-    p.info = DaemonInfo{o.socket_path, p.store->path(), p.key_store->protection(),
+    p.info = DaemonInfo{p.listener->socket_path(), p.store->path(), p.key_store->protection(),
                         p.key_store->location(), std::chrono::steady_clock::now()};
     p.rpc = std::make_unique<RpcContext>(RpcContext{*p.broker, p.info});
     return {};
@@ -119,6 +160,7 @@ int Daemon::run() {
                       "ERROR " + e.message + (e.hint.empty() ? "" : "; hint: " + e.hint) + "\n");
             ::close(*m_options.ready_fd);
         }
+        p.notifier.failed(e.message);
         return 1;
     }
     p.listener->start(*p.rpc);
@@ -130,6 +172,8 @@ int Daemon::run() {
         spdlog::info("signal {}: finishing requests in flight, then exiting", signo);
         p.stopping = true;
         p.expiry_timer.cancel();
+        p.exit_idle_timer.cancel();
+        p.notifier.stopping("finishing requests in flight");
         // Sessions with a request in hand finish it and its answer; the grace timer
         // bounds how long a stuck one can hold the exit. Once the last session has
         // closed nothing is left on the loop and run() returns.
@@ -143,8 +187,12 @@ int Daemon::run() {
         });
         p.listener->stop([&p] { p.shutdown_timer.cancel(); });
     });
-    spdlog::info("credd {} serving {} (store {}, key protection: {})", CREDD_VERSION,
-                 m_options.socket_path, p.info.store_path, p.info.key_protection);
+    spdlog::info("credd {} serving {}{} (store {}, key protection: {})", CREDD_VERSION,
+                 p.info.socket_path, p.activated ? " (socket-activated)" : "", p.info.store_path,
+                 p.info.key_protection);
+    // Only now: the store is open and the socket is served.
+    p.notifier.ready("serving " + p.info.socket_path);
+    watch_idle(m_options, p, p.listener->connections());
     if (m_options.ready_fd) {
         write_all(*m_options.ready_fd, "READY\n");
         ::close(*m_options.ready_fd);

@@ -57,6 +57,9 @@ Listener::Listener(asio::io_context& io, ListenerOptions options)
 
 Listener::~Listener() {
     stop();
+    if (m_options.activated_fd >= 0) {
+        ::close(m_options.activated_fd);
+    }
     if (m_lock_fd >= 0) {
         ::close(m_lock_fd);
     }
@@ -76,7 +79,16 @@ Result<void> Listener::open() {
     if (auto locked = lock(); !locked) {
         return locked;
     }
-    return bind();
+    return m_options.activated_fd >= 0 ? adopt() : bind();
+}
+
+// Socket activation: systemd bound the socket (SocketMode=0600 in its 0700
+// DirectoryMode directory, checked above like our own) and holds a copy of it, so
+// connections that arrive while credd is not running wait in its backlog.
+Result<void> Listener::adopt() {
+    m_acceptor.assign(stream_protocol(), m_options.activated_fd);
+    m_options.activated_fd = -1; // the acceptor owns it now
+    return {};
 }
 
 // One daemon per socket. The lock is taken before the socket is touched, so a socket
@@ -168,6 +180,9 @@ void Listener::stop(std::function<void()> on_drained) {
 
 void Listener::forget(Session* session) {
     m_sessions.erase(session);
+    if (m_options.on_connections_changed) {
+        m_options.on_connections_changed(m_sessions.size());
+    }
     if (m_stopped && m_sessions.empty() && m_on_drained) {
         std::exchange(m_on_drained, nullptr)();
     }
@@ -259,6 +274,9 @@ void Listener::serve(int fd) {
         std::move(socket), PeerIdentity{peer.pid, peer.uid}, *m_rpc,
         SessionOptions{m_options.idle_timeout, write_timeout, [this](Session* s) { forget(s); }});
     m_sessions.insert(session.get());
+    if (m_options.on_connections_changed) {
+        m_options.on_connections_changed(m_sessions.size());
+    }
     session->start();
 }
 

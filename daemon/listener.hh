@@ -22,6 +22,11 @@ struct ListenerOptions {
     std::string socket_path;
     std::size_t max_connections = 256;
     std::chrono::milliseconds idle_timeout{60'000};
+    // A listening socket systemd passed (take_activated_socket), served instead of
+    // binding one; it is not removed on stop, since systemd owns it. -1: bind our own.
+    int activated_fd = -1;
+    // Called with the number of open connections each time it changes.
+    std::function<void(std::size_t)> on_connections_changed = {};
 };
 
 // Owned by the Daemon. `open` makes the socket safe to serve (private directory,
@@ -41,10 +46,12 @@ public:
     void stop(std::function<void()> on_drained = {});
 
     std::size_t connections() const { return m_sessions.size(); }
+    const std::string& socket_path() const { return m_options.socket_path; }
 
 private:
     Result<void> lock();
     Result<void> bind();
+    Result<void> adopt();
     void accept();
     void on_readable(const boost::system::error_code& ec);
     void back_off();

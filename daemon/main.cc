@@ -1,6 +1,7 @@
 // credd: the per-user credential daemon's entry point.
 #include <cstdio>
 #include <exception>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,7 @@
 #include <sys/resource.h>
 
 #include "daemon.hh"
+#include "journal_stream_sink.hh"
 #include "options.hh"
 
 namespace {
@@ -24,9 +26,16 @@ void forbid_core_dumps() {
     ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 }
 
+// Under systemd, stderr is the journal: lines carry a priority and no timestamp.
+// Anywhere else (a terminal, a file, cred's autostart): timestamped lines.
 void set_up_logging(const std::string& level) {
-    auto logger = spdlog::stderr_color_mt("credd");
-    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+    std::shared_ptr<spdlog::logger> logger;
+    if (credd::stderr_is_journal()) {
+        logger = spdlog::create<credd::JournalStreamSink>("credd");
+    } else {
+        logger = spdlog::stderr_color_mt("credd");
+        logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+    }
     logger->set_level(spdlog::level::from_str(level));
     logger->flush_on(spdlog::level::trace);
     spdlog::set_default_logger(logger);

@@ -10,8 +10,9 @@ namespace credd {
 const char* const daemon_usage = R"(usage: credd [options]
 
 credd keeps your credentials, refreshes them, and answers cred, git, docker and
-editor plugins on a Unix socket. It runs in the foreground and logs to stderr;
-`cred` starts it on demand, and systemd can socket-activate it.
+editor plugins on a Unix socket. It runs in the foreground and logs to stderr
+(to the journal, with priorities, when systemd connected stderr to it); `cred`
+starts it on demand, and systemd can socket-activate it (credd.socket).
 
 options:
   --socket PATH          socket to serve (default $XDG_RUNTIME_DIR/credd/socket,
@@ -28,6 +29,9 @@ options:
   --max-connections N    open connections served at once (default 256)
   --ready-fd FD          write "READY" to FD once serving, or "ERROR <why>" if
                          start-up fails (used by cred to start the daemon)
+  --exit-idle-time SECS  exit after SECS without an open connection; only when
+                         socket-activated by systemd, which starts credd again
+                         on the next connection
   -h, --help             show this help
   --version              show the version
 )";
@@ -121,6 +125,12 @@ Result<DaemonOptions> parse_daemon_options(const std::vector<std::string>& args)
                 return n.error();
             }
             o.ready_fd = static_cast<int>(*n);
+        } else if (flag == "--exit-idle-time") {
+            auto n = parse_number(flag, value, 1, 86400);
+            if (!n) {
+                return n.error();
+            }
+            o.exit_idle_time = std::chrono::seconds(*n);
         } else {
             return usage_error("unknown option \"" + flag + '"');
         }

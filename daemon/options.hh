@@ -19,6 +19,8 @@ struct DaemonOptions {
     std::chrono::milliseconds idle_timeout{60'000};
     std::size_t max_connections = 256;
     std::optional<int> ready_fd;
+    // Exit after this long without a connection; only with a socket passed by systemd.
+    std::optional<std::chrono::seconds> exit_idle_time;
     bool show_help = false;
     bool show_version = false;
 };

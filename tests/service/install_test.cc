@@ -1,0 +1,176 @@
+// `meson install --destdir`: every file in its conventional place, binaries that run from
+// there, and user units that systemd-analyze accepts.
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include "daemon_test.hh"
+#include "process.hh"
+#include "temp_dir.hh"
+
+namespace credd::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Paths configured in meson (absolute, under the prefix).
+const std::string bindir = CREDD_INSTALL_BINDIR;
+const std::string mandir = CREDD_INSTALL_MANDIR;
+const std::string datadir = CREDD_INSTALL_DATADIR;
+const std::string unitdir = CREDD_INSTALL_UNITDIR;
+
+std::string slurp(const std::string& path) {
+    std::ifstream in(path);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+std::string which(const std::string& name) {
+    for (const char* dir : {"/usr/bin", "/bin", "/usr/local/bin"}) {
+        const std::string p = std::string(dir) + "/" + name;
+        if (::access(p.c_str(), X_OK) == 0) {
+            return p;
+        }
+    }
+    return {};
+}
+
+// One install for the whole suite: it is the slow part.
+class Install : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() {
+        s_root = new TempDir();
+        ProcessOptions o;
+        o.argv = {which("meson"), "install",      "-C",           CREDD_BUILD_ROOT,
+                  "--destdir",    s_root->path(), "--no-rebuild", "--quiet"};
+        o.deadline = 120s;
+        s_install = new ProcessResult(run_process(o));
+    }
+    static void TearDownTestSuite() {
+        delete s_install;
+        delete s_root;
+    }
+    void SetUp() override {
+        ASSERT_TRUE(s_install->status.exited_with(0))
+            << "meson install failed: " << s_install->describe() << "\n"
+            << s_install->out;
+    }
+    static std::string staged(const std::string& absolute) { return s_root->path() + absolute; }
+
+    static TempDir* s_root;
+    static ProcessResult* s_install;
+};
+TempDir* Install::s_root = nullptr;
+ProcessResult* Install::s_install = nullptr;
+
+TEST_F(Install, PutsEveryFileInItsPlaceAndNothingElse) {
+    std::set<std::string> expected{
+        bindir + "/credd",
+        bindir + "/cred",
+        bindir + "/git-credential-credd",
+        bindir + "/docker-credential-credd",
+        unitdir + "/credd.socket",
+        unitdir + "/credd.service",
+        datadir + "/bash-completion/completions/cred",
+        datadir + "/zsh/site-functions/_cred",
+        datadir + "/fish/vendor_completions.d/cred.fish",
+    };
+    if (CREDD_HAVE_MAN) {
+        expected.insert(
+            {mandir + "/man1/cred.1", mandir + "/man1/credd.1", mandir + "/man7/credd-protocol.7"});
+    }
+    std::set<std::string> installed;
+    for (const auto& e : fs::recursive_directory_iterator(s_root->path())) {
+        if (!e.is_directory() || e.is_symlink()) {
+            installed.insert(e.path().string().substr(s_root->path().size()));
+        }
+    }
+    EXPECT_EQ(installed, expected);
+}
+
+TEST_F(Install, TheHelperNamesAreLinksToCred) {
+    for (const char* link : {"git-credential-credd", "docker-credential-credd"}) {
+        const fs::path path = staged(bindir + "/" + link);
+        ASSERT_TRUE(fs::is_symlink(path)) << path;
+        EXPECT_EQ(fs::read_symlink(path), "cred") << "a relative link survives a moved prefix";
+        EXPECT_TRUE(fs::equivalent(path, staged(bindir + "/cred")));
+    }
+}
+
+TEST_F(Install, InstalledBinariesRunFromTheStagingDirectory) {
+    ProcessOptions o;
+    o.argv = {staged(bindir + "/cred"), "--version"};
+    const ProcessResult cred = run_process(o);
+    EXPECT_EQ(cred.exit_code(), 0) << cred.describe();
+    EXPECT_EQ(cred.out, "cred " CREDD_VERSION " (protocol 1)\n");
+
+    o.argv = {staged(bindir + "/credd"), "--help"};
+    const ProcessResult credd = run_process(o);
+    EXPECT_EQ(credd.exit_code(), 0) << credd.describe();
+    o.argv = {CREDD_PATH, "--help"};
+    EXPECT_EQ(credd.out, run_process(o).out);
+}
+
+TEST_F(Install, TheServiceRunsTheInstalledCreddWithTheAgreedSettings) {
+    const std::string service = slurp(staged(unitdir + "/credd.service"));
+    for (const std::string& line : std::vector<std::string>{
+             "Type=notify", "ExecStart=" + bindir + "/credd",
+             "Documentation=man:credd(1) man:cred(1) man:credd-protocol(7)", "NoNewPrivileges=yes",
+             "ProtectSystem=strict", "PrivateTmp=yes",
+             "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6", "MemoryDenyWriteExecute=yes",
+             "LockPersonality=yes", "SystemCallFilter=@system-service", "UMask=0077"}) {
+        EXPECT_TRUE(contains(service, "\n" + line + "\n")) << "credd.service lacks " << line;
+    }
+    const std::string socket = slurp(staged(unitdir + "/credd.socket"));
+    for (const std::string line :
+         {"ListenStream=%t/credd/socket", "SocketMode=0600", "DirectoryMode=0700"}) {
+        EXPECT_TRUE(contains(socket, "\n" + line + "\n")) << "credd.socket lacks " << line;
+    }
+}
+
+// systemd-analyze loads the units as a user manager would, runs the checks it can (an
+// executable ExecStart, each Documentation= page found by man), and fails on any
+// diagnostic. The prefix is not installed, so a copy points ExecStart into the staging
+// directory, and MANPATH at the staged pages.
+TEST_F(Install, SystemdAnalyzeVerifyAcceptsTheUserUnits) {
+    const std::string analyze = which("systemd-analyze");
+    if (analyze.empty()) {
+        GTEST_SKIP() << "systemd-analyze is not installed (Debian package systemd)";
+    }
+    if (!CREDD_HAVE_MAN) {
+        GTEST_SKIP() << "the man pages were not built (no scdoc), so Documentation= cannot "
+                        "resolve";
+    }
+    TempDir work;
+    const std::string runtime = work.file("run");
+    fs::create_directory(runtime);
+    std::vector<std::string> units;
+    for (const char* name : {"credd.socket", "credd.service"}) {
+        std::string text = slurp(staged(unitdir + "/" + name));
+        const std::string exec = "ExecStart=" + bindir;
+        if (const auto at = text.find(exec); at != std::string::npos) {
+            text.replace(at, exec.size(), "ExecStart=" + staged(bindir));
+        }
+        units.push_back(work.file(name));
+        std::ofstream(units.back()) << text;
+    }
+    ProcessOptions o;
+    o.argv = {analyze, "verify", "--user", units[0], units[1]};
+    o.env = {{"XDG_RUNTIME_DIR", runtime}, {"MANPATH", staged(mandir)}};
+    const ProcessResult r = run_process(o);
+    EXPECT_EQ(r.exit_code(), 0) << r.describe();
+    // It reports unknown settings and specifiers as warnings but still exits 0.
+    EXPECT_EQ(r.err, "") << "systemd-analyze verify had something to say";
+}
+
+} // namespace
+} // namespace credd::test

@@ -29,6 +29,8 @@ constexpr CommandKind kind_of() {
         return CommandKind::remove;
     } else if constexpr (std::is_same_v<C, ListCommand>) {
         return CommandKind::list;
+    } else if constexpr (std::is_same_v<C, KeystoreCommand>) {
+        return CommandKind::keystore;
     } else {
         return CommandKind::status;
     }
@@ -240,6 +242,35 @@ constexpr std::array<OptionSpec<StatusCommand>, 1> status_options{{
     {"--json", false, false, set_json<StatusCommand>},
 }};
 
+constexpr std::array<OptionSpec<KeystoreCommand>, 2> keystore_options{{
+    {"--to", true, false,
+     [](KeystoreCommand& c, std::string_view v, const ParseEnv&) -> Result<void> {
+         if (v != "keyring" && v != "file") {
+             return command_usage_error(CommandKind::keystore, "--to takes keyring or file");
+         }
+         c.to = std::string(v);
+         return {};
+     }},
+    {"--json", false, false, set_json<KeystoreCommand>},
+}};
+
+Result<void> take_keystore_action(KeystoreCommand& c, std::string_view v, std::size_t i) {
+    if (i > 0 || v != "migrate") {
+        return command_usage_error(CommandKind::keystore, "the only action is migrate");
+    }
+    c.migrate = true;
+    return {};
+}
+
+Result<void> finish_keystore(KeystoreCommand& c) {
+    if (c.migrate != c.to.has_value()) {
+        return command_usage_error(CommandKind::keystore, c.migrate
+                                                              ? "migrate needs --to keyring|file"
+                                                              : "--to goes with migrate");
+    }
+    return {};
+}
+
 constexpr CommandSpec<TokenCommand> token_spec{
     CommandKind::token, token_options,
     [](TokenCommand& c, std::string_view v, std::size_t i) -> Result<void> {
@@ -261,6 +292,9 @@ constexpr CommandSpec<StatusCommand> status_spec{
     },
     no_checks<StatusCommand>};
 
+constexpr CommandSpec<KeystoreCommand> keystore_spec{CommandKind::keystore, keystore_options,
+                                                     take_keystore_action, finish_keystore};
+
 template <class C>
 Result<Command> parse_with(const CommandSpec<C>& spec, Args args, const ParseEnv& env) {
     return CommandParser<C>(spec, args, env).run();
@@ -276,7 +310,7 @@ struct CommandEntry {
 };
 
 // One entry per command: the word, its kind, its parser.
-constexpr std::array<CommandEntry, 8> command_table{{
+constexpr std::array<CommandEntry, 9> command_table{{
     {"help", CommandKind::help, parse_help},
     {"version", CommandKind::version, parse_version},
     {"token", CommandKind::token,
@@ -290,6 +324,8 @@ constexpr std::array<CommandEntry, 8> command_table{{
      [](Args a, const ParseEnv& e) { return parse_with(list_spec, a, e); }},
     {"status", CommandKind::status,
      [](Args a, const ParseEnv& e) { return parse_with(status_spec, a, e); }},
+    {"keystore", CommandKind::keystore,
+     [](Args a, const ParseEnv& e) { return parse_with(keystore_spec, a, e); }},
 }};
 
 const CommandEntry* find_command(std::string_view name) {
@@ -360,7 +396,7 @@ Result<std::size_t> parse_global_options(Args args, Invocation& out) {
         out.socket = std::string(value);
     }
     if (i == args.size()) {
-        return usage_error("no command given (token, add, update, remove, list, status)");
+        return usage_error("no command given (token, add, update, remove, list, status, keystore)");
     }
     return i;
 }

@@ -14,7 +14,7 @@
 
 namespace credd::cli {
 
-enum class CommandKind { help, version, token, add, update, remove, list, status };
+enum class CommandKind { help, version, token, add, update, remove, list, status, keystore };
 
 // "token", "add", …; the word a user types.
 std::string_view command_name(CommandKind kind);
@@ -79,8 +79,15 @@ struct StatusCommand {
     bool json = false;
 };
 
+// `cred keystore [--json]`, or `cred keystore migrate --to keyring|file`.
+struct KeystoreCommand {
+    bool migrate = false;
+    std::optional<std::string> to;
+    bool json = false;
+};
+
 using Command = std::variant<HelpCommand, VersionCommand, TokenCommand, AddCommand, UpdateCommand,
-                             RemoveCommand, ListCommand, StatusCommand>;
+                             RemoveCommand, ListCommand, StatusCommand, KeystoreCommand>;
 
 // One run of cred: global options, then the command.
 struct Invocation {

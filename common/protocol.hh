@@ -30,6 +30,7 @@ inline constexpr std::string_view credential_remove = "credential.remove";
 inline constexpr std::string_view credential_list = "credential.list";
 inline constexpr std::string_view credential_status = "credential.status";
 inline constexpr std::string_view token_get = "token.get";
+inline constexpr std::string_view keystore_migrate = "keystore.migrate";
 } // namespace method
 
 // A parsed, validated request line.

@@ -91,6 +91,12 @@ public:
     void update(CredentialChange change, std::function<void(Result<std::uint64_t>)> done);
     void remove(std::string name, std::function<void(Result<void>)> done);
 
+    // Hands the data key to the Store (which checks it is the store's own) and opens the
+    // secrets that waited for it; queued like a change, so it never interleaves with one.
+    void unlock(Sealer sealer, std::function<void(Result<void>)> done);
+    // Whether `sealer` opens the store, without adopting it (key migration's check).
+    void verify_key(Sealer sealer, std::function<void(Result<void>)> done);
+
     // Logs each credential that has become expiring or expired since the last call
     // (once each), and returns when the next such moment is due.
     std::optional<UnixMs> check_expiry(UnixMs now);
@@ -98,7 +104,8 @@ public:
 private:
     struct Entry {
         CredentialRecord record;
-        std::optional<SecretMaterial> secrets; // nullopt: the sealed blob did not open
+        std::optional<SecretMaterial> secrets; // nullopt: the sealed blob did not open…
+        bool awaiting_key = false;             // …or the data key is not loaded yet
         bool warned_expiring = false;
         bool warned_expired = false;
     };
@@ -113,6 +120,7 @@ private:
     void index(const Entry& e);
     void unindex(const Entry& e);
 
+    void open_secrets(std::vector<LoadedCredential> loaded);
     void enqueue(std::function<void()> change);
     void finish_change();
 

@@ -13,12 +13,13 @@ namespace credd {
 struct DaemonOptions {
     std::string socket_path;
     std::string data_dir;
-    std::string key_store = "file";
+    std::string key_store = "auto"; // keyring, file or auto
     std::string key_file;
     std::string log_level = "info";
     std::chrono::milliseconds idle_timeout{60'000};
     std::size_t max_connections = 256;
     std::optional<int> ready_fd;
+    std::chrono::milliseconds keyring_timeout{10'000};
     bool show_help = false;
     bool show_version = false;
 };

@@ -3,10 +3,12 @@
 
 #include <array>
 #include <initializer_list>
+#include <memory>
 
 #include <unistd.h>
 
 #include "broker.hh"
+#include "key_gate.hh"
 #include "protocol.hh"
 
 namespace credd {
@@ -100,6 +102,33 @@ Result<std::map<std::string, std::string>> get_labels(const json::value& v) {
     return labels;
 }
 
+const std::string& key_protection(const RpcContext& c) {
+    return c.key_gate ? c.key_gate->protection() : c.info.key_protection;
+}
+
+// Runs `then` once the data key is loaded, or answers with why it is not. Only methods
+// that need a secret call this: the rest are served whatever the key's state.
+void with_key(RpcCall& call, std::function<void()> then) {
+    if (!call.context.key_gate) {
+        return then();
+    }
+    call.context.key_gate->when_ready([reply = call.reply, then = std::move(then)](auto ready) {
+        if (!ready) {
+            return reply(ready.error());
+        }
+        then();
+    });
+}
+
+json::value key_error_json(const KeyGate& gate, const json::storage_ptr& sp) {
+    if (!gate.error()) {
+        return nullptr;
+    }
+    const Error& e = *gate.error();
+    return json::object({{"code", code_name(e.code)}, {"message", e.message}, {"hint", e.hint}},
+                        sp);
+}
+
 json::object credential_json(const CredentialView& v, const json::storage_ptr& sp) {
     const auto& r = v.record;
     json::object labels(sp);
@@ -137,7 +166,7 @@ json::object status_json(const CredentialView& v, const std::string& protection,
 void daemon_info(RpcCall call) {
     const auto& info = call.context.info;
     const auto uptime = std::chrono::steady_clock::now() - info.started;
-    call.reply(json::value(json::object(
+    json::value out(json::object(
         {{"version", CREDD_VERSION},
          {"protocol", protocol::version},
          {"pid", ::getpid()},
@@ -147,7 +176,16 @@ void daemon_info(RpcCall call) {
          {"key_protection", info.key_protection},
          {"key_location", info.key_location},
          {"credentials", call.context.broker.size()}},
-        call.storage)));
+        call.storage));
+    if (const KeyGate* gate = call.context.key_gate) {
+        auto& o = out.get_object();
+        o["key_store"] = gate->mode();
+        o["key_protection"] = gate->protection();
+        o["key_location"] = gate->location();
+        o["key_state"] = key_state_name(gate->state());
+        o["key_error"] = key_error_json(*gate, call.storage);
+    }
+    call.reply(std::move(out));
 }
 
 Result<NewCredential> parse_new_credential(const json::object& p) {
@@ -202,15 +240,18 @@ void credential_add(RpcCall call) {
     if (!credential) {
         return call.reply(credential.error());
     }
-    std::string name = credential->record.name;
-    call.context.broker.add(std::move(*credential), [reply = call.reply, sp = call.storage,
-                                                     name](auto outcome) {
-        if (!outcome) {
-            return reply(outcome.error());
-        }
-        reply(json::value(json::object(
-            {{"name", name}, {"created", outcome->created}, {"generation", outcome->generation}},
-            sp)));
+    auto pending = std::make_shared<NewCredential>(std::move(*credential));
+    with_key(call, [&broker = call.context.broker, reply = call.reply, sp = call.storage, pending] {
+        std::string name = pending->record.name;
+        broker.add(std::move(*pending), [reply, sp, name](auto outcome) {
+            if (!outcome) {
+                return reply(outcome.error());
+            }
+            reply(json::value(json::object({{"name", name},
+                                            {"created", outcome->created},
+                                            {"generation", outcome->generation}},
+                                           sp)));
+        });
     });
 }
 
@@ -301,7 +342,7 @@ void credential_status(RpcCall call) {
         return call.reply(known.error());
     }
     const UnixMs now = now_ms();
-    const auto& protection = call.context.info.key_protection;
+    const auto& protection = key_protection(call.context);
     json::array out(call.storage);
     if (call.params.contains("name")) {
         auto name = get_name(call.params);
@@ -358,17 +399,47 @@ void token_get(RpcCall call) {
     if (!query) {
         return call.reply(query.error());
     }
-    auto token = call.context.broker.get_token(*query, now_ms());
-    if (!token) {
-        return call.reply(token.error());
+    with_key(call, [&broker = call.context.broker, reply = call.reply, sp = call.storage,
+                    query = std::move(*query)] {
+        auto token = broker.get_token(query, now_ms());
+        if (!token) {
+            return reply(token.error());
+        }
+        const auto& r = token->record;
+        reply(json::value(json::object({{"token", token->token},
+                                        {"name", r.name},
+                                        {"username", nullable(r.match.username)},
+                                        {"expires_at", nullable(r.expires_at)},
+                                        {"generation", r.generation}},
+                                       sp)));
+    });
+}
+
+void keystore_migrate(RpcCall call) {
+    if (auto known = check_known(call.params, {"to"}); !known) {
+        return call.reply(known.error());
     }
-    const auto& r = token->record;
-    call.reply(json::value(json::object({{"token", token->token},
-                                         {"name", r.name},
-                                         {"username", nullable(r.match.username)},
-                                         {"expires_at", nullable(r.expires_at)},
-                                         {"generation", r.generation}},
-                                        call.storage)));
+    auto to = protocol::get_string(call.params, "to");
+    if (!to) {
+        return call.reply(to.error());
+    }
+    if (*to != "keyring" && *to != "file") {
+        return call.reply(
+            make_error(Errc::invalid_params, "\"to\" must be \"keyring\" or \"file\""));
+    }
+    if (!call.context.key_gate) {
+        return call.reply(make_error(Errc::internal, "keystore: no key gate in this daemon"));
+    }
+    call.context.key_gate->migrate(*to, [reply = call.reply, sp = call.storage](auto outcome) {
+        if (!outcome) {
+            return reply(outcome.error());
+        }
+        reply(json::value(json::object({{"key_protection", outcome->protection},
+                                        {"key_location", outcome->location},
+                                        {"moved", outcome->moved},
+                                        {"removed_copy", outcome->removed_copy}},
+                                       sp)));
+    });
 }
 
 constexpr std::array methods{
@@ -379,6 +450,7 @@ constexpr std::array methods{
     RpcMethod{protocol::method::credential_list, credential_list, false},
     RpcMethod{protocol::method::credential_status, credential_status, false},
     RpcMethod{protocol::method::token_get, token_get, false},
+    RpcMethod{protocol::method::keystore_migrate, keystore_migrate, true},
 };
 
 } // namespace

@@ -127,9 +127,13 @@ Attributes attributes_for(const std::string& store_path) {
     return attrs;
 }
 
+// A service object of our own, not libsecret's shared one: the shared one keeps its
+// session with whichever keyring daemon answered first, and after that daemon is
+// restarted (which is how a headless keyring gets unlocked) every call would fail.
 Result<GPtr<SecretService>> connect(GCancellable* c) {
     GError* err = nullptr;
-    SecretService* service = secret_service_get_sync(SECRET_SERVICE_NONE, c, &err);
+    SecretService* service =
+        secret_service_open_sync(SECRET_TYPE_SERVICE, nullptr, SECRET_SERVICE_NONE, c, &err);
     if (service == nullptr) {
         return translate(err, "cannot reach the Secret Service");
     }

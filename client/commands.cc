@@ -167,7 +167,9 @@ Result<json::value> send_add(const cli::AddCommand& c, const Secret& secret, Dae
         !written) {
         return written.error();
     }
-    return daemon.call_line(line, call_timeout);
+    // As long as token.get's: the daemon may first have to fetch the data key from a
+    // keyring, which it bounds with its own deadline.
+    return daemon.call_line(line, token_timeout);
 }
 
 Result<void> run_one(const cli::AddCommand& c, DaemonClient& daemon) {

@@ -11,6 +11,8 @@
 
 #include <libsecret/secret.h>
 
+#include <unistd.h>
+
 namespace credd {
 
 namespace {
@@ -127,10 +129,31 @@ Attributes attributes_for(const std::string& store_path) {
     return attrs;
 }
 
+// Whether there is a session bus to ask at all. Without one, GIO would try to autolaunch
+// a bus through X11 (spawning dbus-launch from a daemon) or fail with a message about
+// X11; the plain answer is that there is no session bus.
+Result<void> check_session_bus() {
+    const char* address = std::getenv("DBUS_SESSION_BUS_ADDRESS");
+    if (address != nullptr && *address != '\0') {
+        return {};
+    }
+    const char* runtime = std::getenv("XDG_RUNTIME_DIR");
+    if (runtime != nullptr && *runtime != '\0' &&
+        ::access((std::string(runtime) + "/bus").c_str(), F_OK) == 0) {
+        return {}; // the systemd user bus, which GIO finds there
+    }
+    return make_error(Errc::keyring_unavailable,
+                      "keyring: no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is unset)",
+                      unavailable_hint);
+}
+
 // A service object of our own, not libsecret's shared one: the shared one keeps its
 // session with whichever keyring daemon answered first, and after that daemon is
 // restarted (which is how a headless keyring gets unlocked) every call would fail.
 Result<GPtr<SecretService>> connect(GCancellable* c) {
+    if (auto bus = check_session_bus(); !bus) {
+        return bus.error();
+    }
     GError* err = nullptr;
     SecretService* service =
         secret_service_open_sync(SECRET_TYPE_SERVICE, nullptr, SECRET_SERVICE_NONE, c, &err);
@@ -154,13 +177,13 @@ Result<ItemList> find_items(SecretService* service, const std::string& store_pat
     return ItemList(items);
 }
 
-// Unlocks `item` with the desktop's prompt when someone can answer it.
-Result<void> unlock(SecretService* service, SecretItem* item, GCancellable* c) {
+// Unlocks `item` with the desktop's prompt, when `prompt` says someone can answer it.
+Result<void> unlock(SecretService* service, SecretItem* item, bool prompt, GCancellable* c) {
     if (!secret_item_get_locked(item)) {
         return {};
     }
-    if (!has_display()) {
-        return locked_error("the data key");
+    if (!prompt) {
+        return locked_error("the data key item");
     }
     GList one{item, nullptr, nullptr};
     GError* err = nullptr;
@@ -176,7 +199,7 @@ Result<void> unlock(SecretService* service, SecretItem* item, GCancellable* c) {
 }
 
 Result<std::optional<Secret>> read_key(SecretService* service, const std::string& store_path,
-                                       GCancellable* c) {
+                                       bool prompt, GCancellable* c) {
     auto items = find_items(service, store_path, c);
     if (!items) {
         return items.error();
@@ -185,7 +208,7 @@ Result<std::optional<Secret>> read_key(SecretService* service, const std::string
         return std::optional<Secret>{};
     }
     auto* item = static_cast<SecretItem*>((*items)->data);
-    if (auto ok = unlock(service, item, c); !ok) {
+    if (auto ok = unlock(service, item, prompt, c); !ok) {
         return ok.error();
     }
     GError* err = nullptr;
@@ -241,17 +264,24 @@ std::string KeyringKeyStore::location() const {
 }
 
 Result<std::optional<Secret>> KeyringKeyStore::load() {
-    // An unlock prompt is someone typing a password: it gets the longer deadline.
-    const auto deadline = has_display() ? m_timeouts.prompt : m_timeouts.call;
-    return call_with_deadline<std::optional<Secret>>(
-        deadline, "reading the data key",
-        [path = m_store_path](GCancellable* c) -> Result<std::optional<Secret>> {
+    const auto read = [path = m_store_path](bool prompt) {
+        return [path, prompt](GCancellable* c) -> Result<std::optional<Secret>> {
             auto service = connect(c);
             if (!service) {
                 return service.error();
             }
-            return read_key(service->get(), path, c);
-        });
+            return read_key(service->get(), path, prompt, c);
+        };
+    };
+    auto key = call_with_deadline<std::optional<Secret>>(m_timeouts.call, "reading the data key",
+                                                         read(false));
+    if (key || key.error() != Errc::keyring_locked || !has_display()) {
+        return key;
+    }
+    // Locked, and someone may be at the screen: ask again with the unlock prompt, under
+    // the longer deadline of a person typing a password.
+    return call_with_deadline<std::optional<Secret>>(m_timeouts.prompt, "unlocking the data key",
+                                                     read(true));
 }
 
 Result<void> KeyringKeyStore::save(const Secret& key) {
@@ -264,7 +294,7 @@ Result<void> KeyringKeyStore::save(const Secret& key) {
             if (!service) {
                 return service.error();
             }
-            auto existing = read_key(service->get(), path, c);
+            auto existing = read_key(service->get(), path, has_display(), c);
             if (!existing) {
                 return existing.error();
             }

@@ -10,7 +10,8 @@ namespace credd {
 struct KeyringTimeouts {
     // Longest any one Secret Service call may take before it counts as unavailable.
     std::chrono::milliseconds call{10'000};
-    // Longest an unlock prompt on a desktop may stay open.
+    // Longest an unlock prompt on a desktop may stay open (DISPLAY or WAYLAND_DISPLAY
+    // set); without a display no prompt is raised and a locked item is keyring_locked.
     std::chrono::milliseconds prompt{120'000};
 };
 

@@ -209,9 +209,16 @@ void KeyGate::finish(Result<void> result) {
         m_state = KeyState::ready;
         m_error.reset();
     } else {
+        // Once per distinct failure: every request that needs the key retries, and a
+        // client polling a daemon without a keyring must not flood the log.
+        if (!m_error || m_error->message != result.error().message) {
+            spdlog::warn("{}", result.error().message);
+            if (!result.error().hint.empty()) {
+                spdlog::warn("hint: {}", result.error().hint);
+            }
+        }
         m_state = KeyState::failed;
         m_error = result.error();
-        spdlog::warn("{}", result.error().message);
     }
     auto waiting = std::move(m_waiting);
     m_waiting.clear();
@@ -269,11 +276,18 @@ bool remove_leftover(KeyStore& current, KeyStore& other) {
 } // namespace
 
 void KeyGate::migrate(const std::string& to, std::function<void(Result<MigrationOutcome>)> done) {
-    if (m_state != KeyState::ready || m_busy || !m_store) {
-        return done(m_error ? *m_error
-                            : make_error(Errc::key_unavailable,
-                                         "keystore: the data key is not loaded yet",
-                                         "retry in a moment; see: cred keystore"));
+    if (m_state != KeyState::ready) {
+        // The key first (a load, or a retry after a failure); then the move.
+        return when_ready([this, to, done](Result<void> ready) {
+            if (!ready) {
+                return done(ready.error());
+            }
+            migrate(to, done);
+        });
+    }
+    if (m_busy || !m_store) {
+        return done(make_error(Errc::key_unavailable, "keystore: another migration is running",
+                               "retry in a moment; see: cred keystore"));
     }
     m_busy = true;
     auto step = std::make_shared<MigrationStep>();

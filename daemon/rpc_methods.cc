@@ -121,7 +121,7 @@ void with_key(RpcCall& call, std::function<void()> then) {
 }
 
 json::value key_error_json(const KeyGate& gate, const json::storage_ptr& sp) {
-    if (!gate.error()) {
+    if (gate.state() != KeyState::failed || !gate.error()) {
         return nullptr;
     }
     const Error& e = *gate.error();

@@ -107,12 +107,15 @@ const std::string& key_protection(const RpcContext& c) {
 }
 
 // Runs `then` once the data key is loaded, or answers with why it is not. Only methods
-// that need a secret call this: the rest are served whatever the key's state.
-void with_key(RpcCall& call, std::function<void()> then) {
-    if (!call.context.key_gate) {
+// that need a secret call this: the rest are served whatever the key's state. Once the
+// key is there (the common case) `then` runs at once, with nothing allocated for it.
+template <class Then>
+void with_key(RpcCall& call, Then then) {
+    KeyGate* gate = call.context.key_gate;
+    if (!gate || gate->state() == KeyState::ready) {
         return then();
     }
-    call.context.key_gate->when_ready([reply = call.reply, then = std::move(then)](auto ready) {
+    gate->when_ready([reply = call.reply, then = std::move(then)](Result<void> ready) mutable {
         if (!ready) {
             return reply(ready.error());
         }

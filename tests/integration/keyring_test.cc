@@ -406,6 +406,18 @@ TEST_F(NoKeyring, AnExistingKeyFileIsUsedAndSaidSo) {
     EXPECT_TRUE(contains(m_daemon->log(), "using the existing key file"));
 }
 
+TEST_F(NoKeyring, KeyStoreKeyringNeverFallsBackToTheKeyFile) {
+    ASSERT_TRUE(m_daemon->stop().exited_with(0));
+    restart(options({}, "file"));
+    add_all({{"pinned", make_token("pinned")}});
+    ASSERT_TRUE(m_daemon->stop().exited_with(0));
+    restart(options({}, "keyring"));
+    const json::object i = settled_info();
+    EXPECT_EQ(text_of(i, "key_store"), "keyring");
+    EXPECT_EQ(key_error_code(i), "keyring_unavailable");
+    EXPECT_EQ(error_code_of(rpc("token.get", {{"name", "pinned"}})), "keyring_unavailable");
+}
+
 TEST_F(NoKeyring, NoSessionBusAtAllIsKeyringUnavailable) {
     ASSERT_TRUE(m_daemon->stop().exited_with(0));
     restart(options({{"DBUS_SESSION_BUS_ADDRESS", std::nullopt}}));

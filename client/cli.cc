@@ -31,6 +31,8 @@ constexpr CommandKind kind_of() {
         return CommandKind::list;
     } else if constexpr (std::is_same_v<C, KubeCommand>) {
         return CommandKind::kube;
+    } else if constexpr (std::is_same_v<C, KeystoreCommand>) {
+        return CommandKind::keystore;
     } else {
         return CommandKind::status;
     }
@@ -242,6 +244,35 @@ constexpr std::array<OptionSpec<StatusCommand>, 1> status_options{{
     {"--json", false, false, set_json<StatusCommand>},
 }};
 
+constexpr std::array<OptionSpec<KeystoreCommand>, 2> keystore_options{{
+    {"--to", true, false,
+     [](KeystoreCommand& c, std::string_view v, const ParseEnv&) -> Result<void> {
+         if (v != "keyring" && v != "file") {
+             return command_usage_error(CommandKind::keystore, "--to takes keyring or file");
+         }
+         c.to = std::string(v);
+         return {};
+     }},
+    {"--json", false, false, set_json<KeystoreCommand>},
+}};
+
+Result<void> take_keystore_action(KeystoreCommand& c, std::string_view v, std::size_t i) {
+    if (i > 0 || v != "migrate") {
+        return command_usage_error(CommandKind::keystore, "the only action is migrate");
+    }
+    c.migrate = true;
+    return {};
+}
+
+Result<void> finish_keystore(KeystoreCommand& c) {
+    if (c.migrate != c.to.has_value()) {
+        return command_usage_error(CommandKind::keystore, c.migrate
+                                                              ? "migrate needs --to keyring|file"
+                                                              : "--to goes with migrate");
+    }
+    return {};
+}
+
 constexpr CommandSpec<TokenCommand> token_spec{
     CommandKind::token, token_options,
     [](TokenCommand& c, std::string_view v, std::size_t i) -> Result<void> {
@@ -332,6 +363,9 @@ Result<Command> parse_exec(Args args, const ParseEnv&) {
     return Command{std::move(c)};
 }
 
+constexpr CommandSpec<KeystoreCommand> keystore_spec{CommandKind::keystore, keystore_options,
+                                                     take_keystore_action, finish_keystore};
+
 template <class C>
 Result<Command> parse_with(const CommandSpec<C>& spec, Args args, const ParseEnv& env) {
     return CommandParser<C>(spec, args, env).run();
@@ -347,7 +381,7 @@ struct CommandEntry {
 };
 
 // One entry per command: the word, its kind, its parser.
-constexpr std::array<CommandEntry, 10> command_table{{
+constexpr std::array<CommandEntry, 11> command_table{{
     {"help", CommandKind::help, parse_help},
     {"version", CommandKind::version, parse_version},
     {"token", CommandKind::token,
@@ -364,6 +398,9 @@ constexpr std::array<CommandEntry, 10> command_table{{
     {"kube", CommandKind::kube,
      [](Args a, const ParseEnv& e) { return parse_with(kube_spec, a, e); }},
     {"exec", CommandKind::exec, parse_exec},
+
+    {"keystore", CommandKind::keystore,
+     [](Args a, const ParseEnv& e) { return parse_with(keystore_spec, a, e); }},
 }};
 
 const CommandEntry* find_command(std::string_view name) {
@@ -434,8 +471,8 @@ Result<std::size_t> parse_global_options(Args args, Invocation& out) {
         out.socket = std::string(value);
     }
     if (i == args.size()) {
-        return usage_error(
-            "no command given (token, add, update, remove, list, status, kube, exec)");
+        return usage_error("no command given (token, add, update, remove, list, status, kube, "
+                           "exec, keystore)");
     }
     return i;
 }

@@ -14,7 +14,19 @@
 
 namespace credd::cli {
 
-enum class CommandKind { help, version, token, add, update, remove, list, status, kube, exec };
+enum class CommandKind {
+    help,
+    version,
+    token,
+    add,
+    update,
+    remove,
+    list,
+    status,
+    kube,
+    exec,
+    keystore
+};
 
 // "token", "add", …; the word a user types.
 std::string_view command_name(CommandKind kind);
@@ -91,8 +103,16 @@ struct ExecCommand {
     std::vector<std::string> argv; // CMD and its arguments, never the token
 };
 
+// `cred keystore [--json]`, or `cred keystore migrate --to keyring|file`.
+struct KeystoreCommand {
+    bool migrate = false;
+    std::optional<std::string> to;
+    bool json = false;
+};
+
 using Command = std::variant<HelpCommand, VersionCommand, TokenCommand, AddCommand, UpdateCommand,
-                             RemoveCommand, ListCommand, StatusCommand, KubeCommand, ExecCommand>;
+                             RemoveCommand, ListCommand, StatusCommand, KubeCommand, ExecCommand,
+                             KeystoreCommand>;
 
 // One run of cred: global options, then the command.
 struct Invocation {

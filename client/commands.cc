@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <optional>
 
 #include <boost/json/serialize.hpp>
 
@@ -83,6 +84,41 @@ std::size_t content_size(const cli::AddCommand& c, const Secret& secret) {
     return n;
 }
 
+std::string member_text(const json::object& o, std::string_view key) {
+    const auto* v = o.if_contains(key);
+    return v && v->is_string() ? std::string(v->get_string()) : std::string("-");
+}
+
+// The key's error as daemon.info reports it, or nothing when the key is loaded.
+std::optional<Error> key_error_of(const json::object& info) {
+    const auto* e = info.if_contains("key_error");
+    if (!e || !e->is_object()) {
+        return std::nullopt;
+    }
+    const auto& o = e->get_object();
+    return make_error(errc_from_name(member_text(o, "code")), member_text(o, "message"),
+                      member_text(o, "hint"));
+}
+
+// What protects the stored secrets, under the status table: one line, plus why the
+// key is not loaded when it is not.
+Result<void> print_protection(DaemonClient& daemon) {
+    auto info = daemon.call(method::daemon_info, {}, call_timeout);
+    if (!info || !info->is_object()) {
+        return {}; // the table is what was asked for; this line is a courtesy
+    }
+    const auto& o = info->get_object();
+    std::string line = "key protection: " + member_text(o, "key_protection");
+    if (const auto location = member_text(o, "key_location");
+        location != "-" && !location.empty()) {
+        line += " (" + location + ")";
+    }
+    if (const auto error = key_error_of(o)) {
+        line += "; key not loaded: " + error->message + "\nhint: " + error->hint;
+    }
+    return print_stdout(line + '\n');
+}
+
 // ---- one overload per command ---------------------------------------------------------
 
 Result<void> run_one(const cli::TokenCommand& c, DaemonClient& daemon) {
@@ -133,7 +169,9 @@ Result<json::value> send_add(const cli::AddCommand& c, const Secret& secret, Dae
         !written) {
         return written.error();
     }
-    return daemon.call_line(line, call_timeout);
+    // As long as token.get's: the daemon may first have to fetch the data key from a
+    // keyring, which it bounds with its own deadline.
+    return daemon.call_line(line, token_timeout);
 }
 
 Result<void> run_one(const cli::AddCommand& c, DaemonClient& daemon) {
@@ -216,8 +254,68 @@ Result<void> run_one(const cli::StatusCommand& c, DaemonClient& daemon) {
     if (c.name) {
         params["name"] = *c.name;
     }
-    return print_credentials(daemon.call(method::credential_status, params, call_timeout), c.json,
-                             [](const json::array& a) { return make_status_table(a); });
+    auto printed =
+        print_credentials(daemon.call(method::credential_status, params, call_timeout), c.json,
+                          [](const json::array& a) { return make_status_table(a); });
+    if (!printed || c.json) {
+        return printed;
+    }
+    return print_protection(daemon);
+}
+
+Result<void> run_one(const cli::KeystoreCommand& c, DaemonClient& daemon) {
+    if (c.migrate) {
+        // Keyring calls are bounded by the daemon; an unlock prompt may take a while.
+        auto result = daemon.call(method::keystore_migrate, {{"to", *c.to}}, 150'000ms);
+        if (!result || c.json) {
+            return result ? print_json(*result) : Result<void>(result.error());
+        }
+        const auto& o = result->get_object();
+        const auto* moved = o.if_contains("moved");
+        const auto* removed = o.if_contains("removed_copy");
+        std::string text = (moved && moved->is_bool() && moved->get_bool())
+                               ? "moved the data key to "
+                               : "the data key is already in ";
+        text += member_text(o, "key_protection") + ": " + member_text(o, "key_location") + '\n';
+        if (removed && removed->is_bool() && removed->get_bool()) {
+            text += "removed the copy an interrupted migration had left\n";
+        }
+        return print_stdout(text);
+    }
+    auto info = daemon.call(method::daemon_info, {}, call_timeout);
+    if (!info) {
+        return info.error();
+    }
+    if (!info->is_object()) {
+        return malformed_answer("object");
+    }
+    const auto& o = info->get_object();
+    if (c.json) {
+        json::object out;
+        for (const char* key :
+             {"store", "key_store", "key_protection", "key_location", "key_state", "key_error"}) {
+            if (const auto* v = o.if_contains(key)) {
+                out[key] = *v;
+            }
+        }
+        if (auto printed = print_json(out); !printed) {
+            return printed;
+        }
+    } else {
+        const std::string text = "store:      " + member_text(o, "store") +
+                                 "\nkey store:  " + member_text(o, "key_store") +
+                                 "\nprotection: " + member_text(o, "key_protection") +
+                                 "\nlocation:   " + member_text(o, "key_location") +
+                                 "\nstate:      " + member_text(o, "key_state") + '\n';
+        if (auto printed = print_stdout(text); !printed) {
+            return printed;
+        }
+    }
+    // Not loaded: say why and what to do on stderr, and exit non-zero.
+    if (auto error = key_error_of(o)) {
+        return *error;
+    }
+    return {};
 }
 
 Result<void> run_one(const cli::HelpCommand& c, DaemonClient&) {

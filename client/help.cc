@@ -22,10 +22,14 @@ commands:
   remove NAME        delete a credential
   list [--json]      the credentials and what they match (never their secrets)
   status [NAME] [--json]
-                     expiry and refresh state
+                     expiry and refresh state, and what protects the secrets
   kube NAME          the token as a kubectl exec-plugin ExecCredential
   exec NAME [--env VAR] -- CMD [ARGS]...
                      run CMD (no shell) with the token in $VAR (default CRED_TOKEN)
+  keystore [--json]  where the data key lives (keyring or file) and whether it
+                     is loaded
+  keystore migrate --to keyring|file
+                     move the data key; safe to interrupt and to run again
   help [COMMAND]     this text, or one command's
   version            cred's version
 
@@ -123,6 +127,7 @@ constexpr std::string_view status_help = R"(usage: cred status [NAME] [--json]
 
 Shows expiry and refresh state: NAME KIND MATCH STATUS EXPIRES_AT NEXT_REFRESH
 LAST_REFRESH LAST_ERROR, for one credential or all. Times are RFC 3339 (UTC).
+A last line says what protects the secrets (keyring or file; see cred keystore).
 
   --json   print the daemon's answer as JSON
 )";
@@ -156,6 +161,22 @@ statuses apply (3 not found, 4 expired, 5 daemon unreachable; see cred --help);
 127 when CMD is not found, 126 when it cannot be run.
 
   --env VAR   the variable that carries the token: [A-Za-z_][A-Za-z0-9_]*
+)";
+
+constexpr std::string_view keystore_help = R"(usage: cred keystore [--json]
+       cred keystore migrate --to keyring|file [--json]
+
+Shows where the data key that seals every stored secret lives: in the keyring (a
+Secret Service item such as GNOME Keyring's) or in a 0600 key file, and whether
+the daemon has it. Exits non-zero, saying why and what to run, when it has not
+(no keyring on the session bus, a locked keyring, a deleted key).
+
+migrate moves the key: it writes the new copy, reads it back, checks it opens
+the store, and only then deletes the old one. Interrupted at any point, one or
+both copies of the same key remain and nothing is lost; run it again to finish.
+
+  --to STORE   keyring or file
+  --json       print the daemon's answer as JSON
 )";
 
 constexpr std::string_view help_help = R"(usage: cred help [COMMAND]
@@ -195,6 +216,8 @@ std::string_view help_text(std::optional<cli::CommandKind> topic) {
         return kube_help;
     case cli::CommandKind::exec:
         return exec_help;
+    case cli::CommandKind::keystore:
+        return keystore_help;
     }
     return overview;
 }

@@ -32,6 +32,7 @@ inline constexpr std::string_view credential_status = "credential.status";
 inline constexpr std::string_view token_get = "token.get";
 inline constexpr std::string_view credential_store = "credential.store";
 inline constexpr std::string_view credential_erase = "credential.erase";
+inline constexpr std::string_view keystore_migrate = "keystore.migrate";
 } // namespace method
 
 // A parsed, validated request line.

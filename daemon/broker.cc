@@ -83,15 +83,16 @@ Result<void> Broker::load(UnixMs now) {
     }
     for (auto& l : *loaded) {
         std::optional<SecretMaterial> secrets;
+        const bool awaiting_key = !l.secrets && l.secrets.error() == Errc::key_unavailable;
         if (l.secrets) {
             secrets = std::move(*l.secrets);
-        } else {
+        } else if (!awaiting_key) {
             spdlog::error("{}; the record is kept so it can be replaced",
                           l.secrets.error().message);
         }
         std::string name = l.record.name;
-        auto [it, _] = m_entries.insert_or_assign(std::move(name),
-                                                  Entry{std::move(l.record), std::move(secrets)});
+        auto [it, _] = m_entries.insert_or_assign(
+            std::move(name), Entry{std::move(l.record), std::move(secrets), awaiting_key});
         index(it->second);
     }
     spdlog::info("loaded {} credential(s)", m_entries.size());
@@ -100,7 +101,9 @@ Result<void> Broker::load(UnixMs now) {
 }
 
 Status Broker::status_of(const Entry& e, UnixMs now) {
-    if (!e.secrets) {
+    // A secret waiting for the data key is not damaged: its status is its expiry's, and
+    // the key's own state is shown once, daemon-wide.
+    if (!e.secrets && !e.awaiting_key) {
         return Status::error;
     }
     if (!e.record.expires_at) {
@@ -171,6 +174,11 @@ Result<TokenView> Broker::get_token(const TokenQuery& q, UnixMs now) const {
 
 Result<TokenView> Broker::serve(const Entry& e, const TokenQuery& q, UnixMs now) const {
     const auto& r = e.record;
+    if (e.awaiting_key) {
+        return make_error(Errc::key_unavailable,
+                          "credential " + r.name + ": the data key is not loaded",
+                          "see why: cred keystore");
+    }
     if (!e.secrets) {
         return make_error(Errc::corrupt,
                           "credential " + r.name +
@@ -196,7 +204,7 @@ Result<TokenView> Broker::serve(const Entry& e, const TokenQuery& q, UnixMs now)
 
 CredentialView Broker::view_of(const Entry& e, UnixMs now) const {
     CredentialView v{e.record, status_of(e, now), std::nullopt};
-    if (!e.secrets) {
+    if (!e.secrets && !e.awaiting_key) {
         v.last_error = "corrupt: sealed secret failed authentication";
     }
     return v;
@@ -227,7 +235,7 @@ std::optional<UnixMs> Broker::check_expiry(UnixMs now) {
         }
     };
     for (auto& [name, e] : m_entries) {
-        if (!e.record.expires_at || !e.secrets) {
+        if (!e.record.expires_at || (!e.secrets && !e.awaiting_key)) {
             continue;
         }
         const UnixMs expires = *e.record.expires_at;
@@ -554,6 +562,58 @@ void Broker::commit_removals(std::shared_ptr<EraseOutcome> outcome,
             }
             finish_change();
         });
+}
+
+void Broker::unlock(Sealer sealer, std::function<void(Result<void>)> done) {
+    auto pending = std::make_shared<Sealer>(std::move(sealer));
+    enqueue([this, pending, done = std::move(done)] {
+        auto result = std::make_shared<Result<std::vector<LoadedCredential>>>();
+        m_worker.submit(
+            [this, pending, result] {
+                if (auto ok = m_store.set_key(std::move(*pending)); !ok) {
+                    *result = ok.error();
+                } else {
+                    *result = m_store.load_all();
+                }
+            },
+            [this, result, done] {
+                if (*result) {
+                    open_secrets(std::move(**result));
+                    done({});
+                } else {
+                    done(result->error());
+                }
+                finish_change();
+            });
+    });
+}
+
+// Fills in the secrets that waited for the key; what changed meanwhile went through the
+// queue with the key already present, so only waiting entries are touched.
+void Broker::open_secrets(std::vector<LoadedCredential> loaded) {
+    for (auto& l : loaded) {
+        const auto it = m_entries.find(l.record.name);
+        if (it == m_entries.end() || !it->second.awaiting_key) {
+            continue;
+        }
+        it->second.awaiting_key = false;
+        if (l.secrets) {
+            it->second.secrets = std::move(*l.secrets);
+        } else {
+            spdlog::error("{}; the record is kept so it can be replaced",
+                          l.secrets.error().message);
+        }
+    }
+    if (m_on_changed) {
+        m_on_changed();
+    }
+}
+
+void Broker::verify_key(Sealer sealer, std::function<void(Result<void>)> done) {
+    auto pending = std::make_shared<Sealer>(std::move(sealer));
+    auto result = std::make_shared<Result<void>>();
+    m_worker.submit([this, pending, result] { *result = m_store.verify_key(*pending); },
+                    [result, done = std::move(done)] { done(*result); });
 }
 
 } // namespace credd

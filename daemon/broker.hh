@@ -132,6 +132,11 @@ public:
     // when no token was given; one holding another token is newer and is kept.
     // Credentials credd refreshes go to mark_token_rejected().
     void erase(HelperErase request, std::function<void(Result<EraseOutcome>)> done);
+    // Hands the data key to the Store (which checks it is the store's own) and opens the
+    // secrets that waited for it; queued like a change, so it never interleaves with one.
+    void unlock(Sealer sealer, std::function<void(Result<void>)> done);
+    // Whether `sealer` opens the store, without adopting it (key migration's check).
+    void verify_key(Sealer sealer, std::function<void(Result<void>)> done);
 
     // Logs each credential that has become expiring or expired since the last call
     // (once each), and returns when the next such moment is due.
@@ -140,7 +145,8 @@ public:
 private:
     struct Entry {
         CredentialRecord record;
-        std::optional<SecretMaterial> secrets; // nullopt: the sealed blob did not open
+        std::optional<SecretMaterial> secrets; // nullopt: the sealed blob did not open…
+        bool awaiting_key = false;             // …or the data key is not loaded yet
         bool warned_expiring = false;
         bool warned_expired = false;
     };
@@ -166,6 +172,7 @@ private:
     void index(const Entry& e);
     void unindex(const Entry& e);
 
+    void open_secrets(std::vector<LoadedCredential> loaded);
     void enqueue(std::function<void()> change);
     void finish_change();
 

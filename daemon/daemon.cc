@@ -15,8 +15,8 @@
 
 #include "activated_socket.hh"
 #include "broker.hh"
-#include "file_key_store.hh"
 #include "full_write.hh"
+#include "key_gate.hh"
 #include "listener.hh"
 #include "lmdb_store.hh"
 #include "rpc_methods.hh"
@@ -49,13 +49,16 @@ struct Daemon::Parts {
     // Serving a socket systemd passed.
     bool activated = false;
     bool stopping = false; // set on SIGTERM/SIGINT: nothing new is scheduled after it
-    std::unique_ptr<KeyStore> key_store;
     std::unique_ptr<Store> store;
     std::unique_ptr<Broker> broker;
+    std::unique_ptr<KeyGate> key_gate;
     std::unique_ptr<Listener> listener;
     DaemonInfo info;
     std::unique_ptr<RpcContext> rpc;
     std::unique_ptr<Worker> worker;
+    // Key store calls (D-Bus, key file) have their own thread: a keyring that hangs
+    // until its deadline holds up no store write.
+    std::unique_ptr<Worker> key_worker;
 };
 
 Daemon::Daemon(DaemonOptions options)
@@ -122,26 +125,35 @@ Result<void> open_parts(const DaemonOptions& o, auto& p) {
     if (auto r = p.listener->open(); !r) {
         return r;
     }
-    p.key_store = std::make_unique<FileKeyStore>(o.key_file);
-    auto key = p.key_store->load_or_create();
-    if (!key) {
-        return key.error();
-    }
-    auto store = LmdbStore::open(o.data_dir, Sealer(std::move(*key)));
+    // Opened without the key: records are readable and what needs no secret is served
+    // while the KeyGate finds the key (or says why it cannot).
+    auto store = LmdbStore::open(o.data_dir);
     if (!store) {
         return store.error();
     }
     p.store = std::move(*store);
+    auto has_key = p.store->has_key();
+    if (!has_key) {
+        return has_key.error();
+    }
     p.worker = std::make_unique<Worker>(p.io);
+    p.key_worker = std::make_unique<Worker>(p.io);
     // A change may bring an expiry transition closer than the timer is set for.
-    p.broker = std::make_unique<Broker>(*p.store, *p.worker,
-                                        [&p] { schedule_expiry_check(*p.broker, p.expiry_timer); });
+    p.broker = std::make_unique<Broker>(*p.store, *p.worker, [&p] {
+        // A key loaded after SIGTERM must not re-arm the timer shutdown cancelled.
+        if (!p.stopping) {
+            schedule_expiry_check(*p.broker, p.expiry_timer);
+        }
+    });
     if (auto r = p.broker->load(now_ms()); !r) {
         return r;
     }
-    p.info = DaemonInfo{p.listener->socket_path(), p.store->path(), p.key_store->protection(),
-                        p.key_store->location(), std::chrono::steady_clock::now()};
-    p.rpc = std::make_unique<RpcContext>(RpcContext{*p.broker, p.info});
+    p.key_gate = std::make_unique<KeyGate>(
+        KeyGateOptions{o.key_store, o.key_file, p.store->path(), {o.keyring_timeout}}, *p.broker,
+        *p.key_worker, *has_key);
+    p.info = DaemonInfo{p.listener->socket_path(), p.store->path(), p.key_gate->protection(),
+                        p.key_gate->location(), std::chrono::steady_clock::now()};
+    p.rpc = std::make_unique<RpcContext>(RpcContext{*p.broker, p.info, p.key_gate.get()});
     return {};
 }
 
@@ -164,6 +176,7 @@ int Daemon::run() {
         return 1;
     }
     p.listener->start(*p.rpc);
+    p.key_gate->start();
     schedule_expiry_check(*p.broker, p.expiry_timer);
     p.signals.async_wait([&p](const boost::system::error_code& ec, int signo) {
         if (ec) {
@@ -187,9 +200,9 @@ int Daemon::run() {
         });
         p.listener->stop([&p] { p.shutdown_timer.cancel(); });
     });
-    spdlog::info("credd {} serving {}{} (store {}, key protection: {})", CREDD_VERSION,
+    spdlog::info("credd {} serving {}{} (store {}, key store: {})", CREDD_VERSION,
                  p.info.socket_path, p.activated ? " (socket-activated)" : "", p.info.store_path,
-                 p.info.key_protection);
+                 m_options.key_store);
     // Only now: the store is open and the socket is served.
     p.notifier.ready("serving " + p.info.socket_path);
     watch_idle(m_options, p, p.listener->connections());

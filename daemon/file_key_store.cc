@@ -5,8 +5,6 @@
 #include <cstring>
 #include <utility>
 
-#include <openssl/rand.h>
-
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -86,64 +84,122 @@ Result<Secret> read_key(const std::string& path) {
     return Secret::adopt(key);
 }
 
-Result<Secret> create_key(const std::string& path) {
-    std::string key(data_key_bytes, '\0');
-    if (RAND_bytes(reinterpret_cast<unsigned char*>(key.data()), static_cast<int>(key.size())) !=
-        1) {
-        wipe(key);
-        return make_error(Errc::internal, "key file " + path + ": no random bytes for a key");
-    }
-    // O_EXCL: never write over a key that exists, since it may be the only way into the
-    // stored secrets. The mode is given at creation so the file is never readable by
-    // others, not even between open and a later chmod.
-    UniqueFd fd(::open(path.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0600));
+// Writes `key` to a fresh 0600 temporary file, makes it durable, and only then links it
+// to `path`: a crash at any point leaves either no key file or a whole one, never a
+// short one that every later start would refuse. link() fails on an existing name, so
+// a key that exists is never written over.
+Result<void> write_key(const std::string& path, const Secret& key) {
+    const std::string temp = path + ".new";
+    ::unlink(temp.c_str()); // a leftover of a crash before the link: never the key itself
+    // The mode is given at creation so the file is never readable by others, not even
+    // between open and a later chmod.
+    UniqueFd fd(::open(temp.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0600));
     if (!fd.is_open()) {
-        const int err = errno;
-        wipe(key);
-        if (err == EEXIST) {
-            // Another credd created it between our look and our open: its key is the key.
-            return read_key(path);
-        }
-        return io_failure(path, "cannot create", err);
+        return io_failure(temp, "cannot create", errno);
     }
-    auto written = write_all(fd.get(), key);
+    auto written = write_all(fd.get(), key.expose());
     if (written && ::fsync(fd.get()) != 0) {
         written = make_error(Errc::io_error, std::strerror(errno));
     }
     if (const int err = fd.close(); written && err != 0) {
         written = make_error(Errc::io_error, std::strerror(err));
     }
+    if (written && ::link(temp.c_str(), path.c_str()) != 0) {
+        written = make_error(errno == EEXIST ? Errc::key_unavailable : Errc::io_error,
+                             std::strerror(errno));
+    }
+    ::unlink(temp.c_str());
     // The directory entry must be durable too, or a crash could lose a key that has
     // already sealed secrets.
     if (written) {
         written = sync_dir(paths::parent_of(path));
     }
     if (!written) {
-        // A short key file would be refused at every later start: leave none behind.
-        ::unlink(path.c_str());
-        wipe(key);
-        return make_error(Errc::io_error,
+        return make_error(written.error().code,
                           "key file " + path + ": cannot write: " + written.error().message);
     }
-    return Secret::adopt(key);
+    return {};
 }
 
 } // namespace
 
 FileKeyStore::FileKeyStore(std::string path) : m_path(std::move(path)) {}
 
-Result<Secret> FileKeyStore::load_or_create() {
+Result<std::optional<Secret>> FileKeyStore::load() {
+    // Looking creates nothing: `auto` asks here on every start, and must leave no trace.
+    struct stat st {};
+    if (::lstat(m_path.c_str(), &st) != 0) {
+        if (errno == ENOENT || errno == ENOTDIR) {
+            return std::optional<Secret>{};
+        }
+        return io_failure(m_path, "cannot stat", errno);
+    }
     if (auto ok = ensure_private_dir(paths::parent_of(m_path)); !ok) {
         return ok.error();
     }
-    struct stat st {};
-    if (::lstat(m_path.c_str(), &st) == 0) {
-        return read_key(m_path);
+    auto key = read_key(m_path);
+    if (!key) {
+        return key.error();
     }
-    if (errno != ENOENT) {
-        return io_failure(m_path, "cannot stat", errno);
+    return std::optional<Secret>(std::move(*key));
+}
+
+Result<void> FileKeyStore::save(const Secret& key) {
+    auto existing = load();
+    if (!existing) {
+        return existing.error();
     }
-    return create_key(m_path);
+    if (*existing) {
+        if ((*existing)->equals(key.expose())) {
+            return {};
+        }
+        return make_error(Errc::key_unavailable,
+                          "key file " + m_path + ": holds a different key; not replacing it",
+                          "if that key belongs to no store any more, move it away: mv '" + m_path +
+                              "' '" + m_path + ".old'");
+    }
+    if (auto ok = ensure_private_dir(paths::parent_of(m_path)); !ok) {
+        return ok.error();
+    }
+    auto written = write_key(m_path, key);
+    if (!written && written.error() == Errc::key_unavailable) {
+        // Another writer linked a key between our look and our link: check it is ours.
+        return save(key);
+    }
+    return written;
+}
+
+Result<void> FileKeyStore::erase() {
+    if (::unlink(m_path.c_str()) != 0) {
+        if (errno == ENOENT) {
+            return {};
+        }
+        return io_failure(m_path, "cannot remove", errno);
+    }
+    if (auto synced = sync_dir(paths::parent_of(m_path)); !synced) {
+        return make_error(Errc::io_error, "key file " + m_path + ": cannot sync its directory: " +
+                                              synced.error().message);
+    }
+    return {};
+}
+
+Result<Secret> FileKeyStore::load_or_create() {
+    auto existing = load();
+    if (!existing) {
+        return existing.error();
+    }
+    if (*existing) {
+        return std::move(**existing);
+    }
+    auto key = generate_data_key();
+    if (!key) {
+        return key.error();
+    }
+    if (auto saved = save(*key); !saved) {
+        return saved.error();
+    }
+    // Whoever won a race to create the file, its key is the key.
+    return load_or_create();
 }
 
 } // namespace credd

@@ -13,7 +13,11 @@ namespace credd {
 class FileKeyStore final : public KeyStore {
 public:
     explicit FileKeyStore(std::string path);
-    Result<Secret> load_or_create() override;
+    Result<std::optional<Secret>> load() override;
+    Result<void> save(const Secret& key) override;
+    Result<void> erase() override;
+    // The key, creating the file with a new random key when there is none.
+    Result<Secret> load_or_create();
     std::string protection() const override { return "file"; }
     std::string location() const override { return m_path; }
 

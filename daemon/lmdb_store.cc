@@ -27,6 +27,9 @@ constexpr std::size_t map_size = std::size_t{1} << 30;
 constexpr unsigned int max_databases = 3;
 constexpr std::string_view schema_key = "schema_version";
 constexpr std::string_view associated_prefix = "credd/v1/";
+constexpr std::string_view key_check_key = "key_check";
+constexpr std::string_view key_check_associated = "credd/v1/key-check";
+constexpr std::string_view key_check_plaintext = "credd data key check";
 
 Error lmdb_error(const std::string& dir, std::string_view what, int rc) {
     std::string hint;
@@ -211,7 +214,7 @@ CredentialRecord salvage_record(std::string_view name, const boost::json::value&
 struct CredentialReader {
     MDB_txn* txn;
     MDB_dbi secrets;
-    const Sealer& sealer;
+    const Sealer* sealer; // none: the data key is not known yet
     const std::string& dir;
 
     Result<SecretMaterial> open_secrets(std::string_view name) const {
@@ -224,7 +227,11 @@ struct CredentialReader {
         if (rc != 0) {
             return lmdb_error(dir, "cannot read sealed secrets", rc);
         }
-        auto plain = sealer.unseal(view_of(value), associated_data(name));
+        if (sealer == nullptr) {
+            return make_error(Errc::key_unavailable,
+                              "credential " + std::string(name) + ": the data key is not loaded");
+        }
+        auto plain = sealer->unseal(view_of(value), associated_data(name));
         if (!plain) {
             return corrupt_credential(name, plain.error());
         }
@@ -280,12 +287,20 @@ Result<LmdbStore::Databases> LmdbStore::open_databases(MDB_env* env, const std::
     return dbs;
 }
 
-LmdbStore::LmdbStore(std::string dir, Sealer sealer, EnvPtr env, Databases dbs)
+LmdbStore::LmdbStore(std::string dir, std::optional<Sealer> sealer, EnvPtr env, Databases dbs)
     : m_dir(std::move(dir)), m_sealer(std::move(sealer)), m_env(std::move(env)), m_dbs(dbs) {}
 
 LmdbStore::~LmdbStore() = default;
 
 Result<std::unique_ptr<LmdbStore>> LmdbStore::open(const std::string& dir, Sealer sealer) {
+    auto store = open(dir);
+    if (store) {
+        (*store)->m_sealer.emplace(std::move(sealer));
+    }
+    return store;
+}
+
+Result<std::unique_ptr<LmdbStore>> LmdbStore::open(const std::string& dir) {
     if (auto ok = ensure_private_dir(dir); !ok) {
         return ok.error();
     }
@@ -320,7 +335,7 @@ Result<std::unique_ptr<LmdbStore>> LmdbStore::open(const std::string& dir, Seale
     if (!dbs) {
         return dbs.error();
     }
-    return std::unique_ptr<LmdbStore>(new LmdbStore(dir, std::move(sealer), std::move(env), *dbs));
+    return std::unique_ptr<LmdbStore>(new LmdbStore(dir, std::nullopt, std::move(env), *dbs));
 }
 
 Result<std::vector<LoadedCredential>> LmdbStore::load_all() {
@@ -333,7 +348,8 @@ Result<std::vector<LoadedCredential>> LmdbStore::load_all() {
     if (!cursor) {
         return cursor.error();
     }
-    const CredentialReader reader{txn->get(), m_dbs.secrets, m_sealer, m_dir};
+    const CredentialReader reader{txn->get(), m_dbs.secrets, m_sealer ? &*m_sealer : nullptr,
+                                  m_dir};
     std::vector<LoadedCredential> out;
     MDB_val key{};
     MDB_val value{};
@@ -352,12 +368,16 @@ Result<void> LmdbStore::put(const CredentialRecord& record, const SecretMaterial
     if (!is_valid_name(record.name)) {
         return make_error(Errc::invalid_params, "store: invalid credential name");
     }
+    if (!m_sealer) {
+        return make_error(Errc::key_unavailable,
+                          "credential " + record.name + ": not stored: the data key is not loaded");
+    }
     const std::string json = boost::json::serialize(record_to_json(record));
     // Sealed before the transaction starts: plaintext never reaches LMDB, and the
     // associated data ties the blob to this name, so it cannot be moved to another.
     Result<std::string> blob = [&] {
         const Secret plain = encode_secrets(secrets);
-        return m_sealer.seal(plain.expose(), associated_data(record.name));
+        return m_sealer->seal(plain.expose(), associated_data(record.name));
     }();
     if (!blob) {
         return blob.error();
@@ -427,6 +447,121 @@ Result<void> LmdbStore::remove(std::string_view name) {
                           "cred list");
     }
     return txn->commit(m_dir);
+}
+
+namespace {
+
+Error wrong_key(const std::string& dir) {
+    return make_error(Errc::key_unavailable,
+                      "store " + dir + ": the data key found does not open this store",
+                      "the store's own key was replaced or is elsewhere; see: cred keystore. "
+                      "The sealed data is untouched: bring the right key back (restore the "
+                      "keyring or the key file from a backup) and restart credd");
+}
+
+} // namespace
+
+Result<bool> LmdbStore::has_key() {
+    auto txn = Txn::begin(m_env.get(), MDB_RDONLY, m_dir);
+    if (!txn) {
+        return txn.error();
+    }
+    MDB_val key = val_of(key_check_key);
+    MDB_val value{};
+    const int rc = mdb_get(txn->get(), m_dbs.meta, &key, &value);
+    if (rc == 0) {
+        return true;
+    }
+    if (rc != MDB_NOTFOUND) {
+        return lmdb_error(m_dir, "cannot read the key check", rc);
+    }
+    MDB_stat st{};
+    if (const int stat_rc = mdb_stat(txn->get(), m_dbs.secrets, &st); stat_rc != 0) {
+        return lmdb_error(m_dir, "cannot count sealed secrets", stat_rc);
+    }
+    return st.ms_entries > 0;
+}
+
+namespace {
+
+// True when the store's key check opens with `sealer`, false when it has none yet.
+Result<bool> open_key_check(MDB_txn* txn, MDB_dbi meta, const Sealer& sealer,
+                            const std::string& dir) {
+    MDB_val key = val_of(key_check_key);
+    MDB_val value{};
+    const int rc = mdb_get(txn, meta, &key, &value);
+    if (rc == MDB_NOTFOUND) {
+        return false;
+    }
+    if (rc != 0) {
+        return lmdb_error(dir, "cannot read the key check", rc);
+    }
+    auto plain = sealer.unseal(view_of(value), key_check_associated);
+    if (!plain || !plain->equals(key_check_plaintext)) {
+        return wrong_key(dir);
+    }
+    return true;
+}
+
+} // namespace
+
+Result<void> LmdbStore::verify_key(const Sealer& sealer) {
+    auto txn = Txn::begin(m_env.get(), MDB_RDONLY, m_dir);
+    if (!txn) {
+        return txn.error();
+    }
+    auto opened = open_key_check(txn->get(), m_dbs.meta, sealer, m_dir);
+    if (!opened) {
+        return opened.error();
+    }
+    if (!*opened) {
+        return make_error(Errc::key_unavailable, "store " + m_dir + ": has no key check yet");
+    }
+    return {};
+}
+
+Result<void> LmdbStore::set_key(Sealer sealer) {
+    auto txn = Txn::begin(m_env.get(), 0, m_dir);
+    if (!txn) {
+        return txn.error();
+    }
+    auto opened = open_key_check(txn->get(), m_dbs.meta, sealer, m_dir);
+    if (!opened) {
+        return opened.error();
+    }
+    if (*opened) {
+        m_sealer.emplace(std::move(sealer));
+        return {};
+    }
+    // No key check yet. A store with sealed secrets (written before key checks existed)
+    // accepts a key only if it opens one of them; then the check is written once.
+    {
+        // Closed before the commit, which would otherwise free it under us.
+        auto cursor = Cursor::open(txn->get(), m_dbs.secrets, m_dir);
+        if (!cursor) {
+            return cursor.error();
+        }
+        MDB_val name{};
+        MDB_val blob{};
+        if (mdb_cursor_get(cursor->get(), &name, &blob, MDB_FIRST) == 0 &&
+            !sealer.unseal(view_of(blob), associated_data(view_of(name)))) {
+            return wrong_key(m_dir);
+        }
+    }
+    auto check = sealer.seal(key_check_plaintext, key_check_associated);
+    if (!check) {
+        return check.error();
+    }
+    MDB_val key = val_of(key_check_key);
+    MDB_val value = val_of(*check);
+    if (const int rc = mdb_put(txn->get(), m_dbs.meta, &key, &value, 0); rc != 0) {
+        return lmdb_error(m_dir, "cannot write the key check", rc);
+    }
+    if (auto ok = txn->commit(m_dir); !ok) {
+        return ok.error();
+    }
+    m_sealer.emplace(std::move(sealer));
+    return {};
 }
 
 } // namespace credd

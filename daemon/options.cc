@@ -18,9 +18,12 @@ options:
   --socket PATH          socket to serve (default $XDG_RUNTIME_DIR/credd/socket,
                          or /tmp/credd-$UID/socket without XDG_RUNTIME_DIR)
   --data-dir DIR         store directory (default $XDG_DATA_HOME/credd)
-  --key-store file       where the data key that seals secrets lives; `file` is a
-                         0600 key file (the only store until the keyring lands)
+  --key-store STORE      where the data key that seals secrets lives: keyring (a
+                         Secret Service item), file (a 0600 key file, by opt-in)
+                         or auto (default: the keyring; an existing key file when
+                         no keyring answers; never a new key file)
   --key-file PATH        key file (default $XDG_CONFIG_HOME/credd/key)
+  --keyring-timeout SECS longest one Secret Service call may take (default 10)
   --log-level LEVEL      trace, debug, info, warn, error or off (default info:
                          changes, failures and warnings; debug adds a line for
                          every successful read such as token.get)
@@ -98,8 +101,9 @@ Result<DaemonOptions> parse_daemon_options(const std::vector<std::string>& args)
         } else if (flag == "--key-file") {
             o.key_file = value;
         } else if (flag == "--key-store") {
-            if (value != "file") {
-                return usage_error("--key-store: \"" + value + "\" is not available; use file");
+            if (value != "file" && value != "keyring" && value != "auto") {
+                return usage_error("--key-store: \"" + value +
+                                   "\" is not a key store; use keyring, file or auto");
             }
             o.key_store = value;
         } else if (flag == "--log-level") {
@@ -119,6 +123,12 @@ Result<DaemonOptions> parse_daemon_options(const std::vector<std::string>& args)
                 return n.error();
             }
             o.max_connections = static_cast<std::size_t>(*n);
+        } else if (flag == "--keyring-timeout") {
+            auto n = parse_number(flag, value, 1, 600);
+            if (!n) {
+                return n.error();
+            }
+            o.keyring_timeout = std::chrono::seconds(*n);
         } else if (flag == "--ready-fd") {
             auto n = parse_number(flag, value, 0, 65535);
             if (!n) {

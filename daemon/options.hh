@@ -13,7 +13,7 @@ namespace credd {
 struct DaemonOptions {
     std::string socket_path;
     std::string data_dir;
-    std::string key_store = "file";
+    std::string key_store = "auto"; // keyring, file or auto
     std::string key_file;
     std::string log_level = "info";
     std::chrono::milliseconds idle_timeout{60'000};
@@ -21,6 +21,7 @@ struct DaemonOptions {
     std::optional<int> ready_fd;
     // Exit after this long without a connection; only with a socket passed by systemd.
     std::optional<std::chrono::seconds> exit_idle_time;
+    std::chrono::milliseconds keyring_timeout{10'000};
     bool show_help = false;
     bool show_version = false;
 };

@@ -3,10 +3,12 @@
 
 #include <array>
 #include <initializer_list>
+#include <memory>
 
 #include <unistd.h>
 
 #include "broker.hh"
+#include "key_gate.hh"
 #include "protocol.hh"
 
 namespace credd {
@@ -100,6 +102,36 @@ Result<std::map<std::string, std::string>> get_labels(const json::value& v) {
     return labels;
 }
 
+const std::string& key_protection(const RpcContext& c) {
+    return c.key_gate ? c.key_gate->protection() : c.info.key_protection;
+}
+
+// Runs `then` once the data key is loaded, or answers with why it is not. Only methods
+// that need a secret call this: the rest are served whatever the key's state. Once the
+// key is there (the common case) `then` runs at once, with nothing allocated for it.
+template <class Then>
+void with_key(RpcCall& call, Then then) {
+    KeyGate* gate = call.context.key_gate;
+    if (!gate || gate->state() == KeyState::ready) {
+        return then();
+    }
+    gate->when_ready([reply = call.reply, then = std::move(then)](Result<void> ready) mutable {
+        if (!ready) {
+            return reply(ready.error());
+        }
+        then();
+    });
+}
+
+json::value key_error_json(const KeyGate& gate, const json::storage_ptr& sp) {
+    if (gate.state() != KeyState::failed || !gate.error()) {
+        return nullptr;
+    }
+    const Error& e = *gate.error();
+    return json::object({{"code", code_name(e.code)}, {"message", e.message}, {"hint", e.hint}},
+                        sp);
+}
+
 json::object credential_json(const CredentialView& v, const json::storage_ptr& sp) {
     const auto& r = v.record;
     json::object labels(sp);
@@ -137,7 +169,7 @@ json::object status_json(const CredentialView& v, const std::string& protection,
 void daemon_info(RpcCall call) {
     const auto& info = call.context.info;
     const auto uptime = std::chrono::steady_clock::now() - info.started;
-    call.reply(json::value(json::object(
+    json::value out(json::object(
         {{"version", CREDD_VERSION},
          {"protocol", protocol::version},
          {"pid", ::getpid()},
@@ -147,7 +179,16 @@ void daemon_info(RpcCall call) {
          {"key_protection", info.key_protection},
          {"key_location", info.key_location},
          {"credentials", call.context.broker.size()}},
-        call.storage)));
+        call.storage));
+    if (const KeyGate* gate = call.context.key_gate) {
+        auto& o = out.get_object();
+        o["key_store"] = gate->mode();
+        o["key_protection"] = gate->protection();
+        o["key_location"] = gate->location();
+        o["key_state"] = key_state_name(gate->state());
+        o["key_error"] = key_error_json(*gate, call.storage);
+    }
+    call.reply(std::move(out));
 }
 
 Result<NewCredential> parse_new_credential(const json::object& p) {
@@ -202,15 +243,18 @@ void credential_add(RpcCall call) {
     if (!credential) {
         return call.reply(credential.error());
     }
-    std::string name = credential->record.name;
-    call.context.broker.add(std::move(*credential), [reply = call.reply, sp = call.storage,
-                                                     name](auto outcome) {
-        if (!outcome) {
-            return reply(outcome.error());
-        }
-        reply(json::value(json::object(
-            {{"name", name}, {"created", outcome->created}, {"generation", outcome->generation}},
-            sp)));
+    auto pending = std::make_shared<NewCredential>(std::move(*credential));
+    with_key(call, [&broker = call.context.broker, reply = call.reply, sp = call.storage, pending] {
+        std::string name = pending->record.name;
+        broker.add(std::move(*pending), [reply, sp, name](auto outcome) {
+            if (!outcome) {
+                return reply(outcome.error());
+            }
+            reply(json::value(json::object({{"name", name},
+                                            {"created", outcome->created},
+                                            {"generation", outcome->generation}},
+                                           sp)));
+        });
     });
 }
 
@@ -301,7 +345,7 @@ void credential_status(RpcCall call) {
         return call.reply(known.error());
     }
     const UnixMs now = now_ms();
-    const auto& protection = call.context.info.key_protection;
+    const auto& protection = key_protection(call.context);
     json::array out(call.storage);
     if (call.params.contains("name")) {
         auto name = get_name(call.params);
@@ -373,26 +417,30 @@ void token_get(RpcCall call) {
         return call.reply(
             make_error(Errc::invalid_params, "\"with_refresh_token\" must be a boolean"));
     }
-    auto token = call.context.broker.get_token(*query, now_ms());
-    if (!token) {
-        return call.reply(token.error());
-    }
-    const auto& r = token->record;
-    json::object result({{"token", token->token},
-                         {"name", r.name},
-                         {"username", nullable(r.match.username)},
-                         {"expires_at", nullable(r.expires_at)},
-                         {"generation", r.generation},
-                         {"kind", r.kind},
-                         {"auth_scheme", auth_scheme_of(r)}},
-                        call.storage);
-    // Only a static credential's: that refresh token belongs to whoever stored it (git's
-    // OAuth helpers), credd never spends it. A refreshed kind's never leaves the daemon.
-    if (with_refresh && with_refresh->get_bool() && r.kind == kind_static &&
-        !token->refresh_token.empty()) {
-        result["refresh_token"] = token->refresh_token;
-    }
-    call.reply(json::value(std::move(result)));
+    const bool want_refresh = with_refresh && with_refresh->get_bool();
+    with_key(call, [&broker = call.context.broker, reply = call.reply, sp = call.storage,
+                    query = std::move(*query), want_refresh] {
+        auto token = broker.get_token(query, now_ms());
+        if (!token) {
+            return reply(token.error());
+        }
+        const auto& r = token->record;
+        json::object result({{"token", token->token},
+                             {"name", r.name},
+                             {"username", nullable(r.match.username)},
+                             {"expires_at", nullable(r.expires_at)},
+                             {"generation", r.generation},
+                             {"kind", r.kind},
+                             {"auth_scheme", auth_scheme_of(r)}},
+                            sp);
+        // Only a static credential's: that refresh token belongs to whoever stored it
+        // (git's OAuth helpers), credd never spends it. A refreshed kind's never leaves
+        // the daemon.
+        if (want_refresh && r.kind == kind_static && !token->refresh_token.empty()) {
+            result["refresh_token"] = token->refresh_token;
+        }
+        reply(json::value(std::move(result)));
+    });
 }
 
 Result<Secret> get_secret_member(const json::object& p, std::string_view key, bool required) {
@@ -468,14 +516,16 @@ void credential_store(RpcCall call) {
     if (!request) {
         return call.reply(request.error());
     }
-    call.context.broker.store(
-        std::move(*request), [reply = call.reply, sp = call.storage](auto outcome) {
+    auto pending = std::make_shared<HelperStore>(std::move(*request));
+    with_key(call, [&broker = call.context.broker, reply = call.reply, sp = call.storage, pending] {
+        broker.store(std::move(*pending), [reply, sp](auto outcome) {
             if (!outcome) {
                 return reply(outcome.error());
             }
             reply(json::value(json::object(
                 {{"name", outcome->name}, {"action", store_action_name(outcome->action)}}, sp)));
         });
+    });
 }
 
 json::array names_array(const std::vector<std::string>& names, const json::storage_ptr& sp) {
@@ -500,8 +550,10 @@ void credential_erase(RpcCall call) {
     if (!token->empty()) {
         request.token = std::move(*token);
     }
-    call.context.broker.erase(
-        std::move(request), [reply = call.reply, sp = call.storage](auto outcome) {
+    // The comparison needs the stored secrets, so the key.
+    auto pending = std::make_shared<HelperErase>(std::move(request));
+    with_key(call, [&broker = call.context.broker, reply = call.reply, sp = call.storage, pending] {
+        broker.erase(std::move(*pending), [reply, sp](auto outcome) {
             if (!outcome) {
                 return reply(outcome.error());
             }
@@ -510,6 +562,34 @@ void credential_erase(RpcCall call) {
                                             {"kept", names_array(outcome->kept, sp)}},
                                            sp)));
         });
+    });
+}
+
+void keystore_migrate(RpcCall call) {
+    if (auto known = check_known(call.params, {"to"}); !known) {
+        return call.reply(known.error());
+    }
+    auto to = protocol::get_string(call.params, "to");
+    if (!to) {
+        return call.reply(to.error());
+    }
+    if (*to != "keyring" && *to != "file") {
+        return call.reply(
+            make_error(Errc::invalid_params, "\"to\" must be \"keyring\" or \"file\""));
+    }
+    if (!call.context.key_gate) {
+        return call.reply(make_error(Errc::internal, "keystore: no key gate in this daemon"));
+    }
+    call.context.key_gate->migrate(*to, [reply = call.reply, sp = call.storage](auto outcome) {
+        if (!outcome) {
+            return reply(outcome.error());
+        }
+        reply(json::value(json::object({{"key_protection", outcome->protection},
+                                        {"key_location", outcome->location},
+                                        {"moved", outcome->moved},
+                                        {"removed_copy", outcome->removed_copy}},
+                                       sp)));
+    });
 }
 
 constexpr std::array methods{
@@ -522,6 +602,7 @@ constexpr std::array methods{
     RpcMethod{protocol::method::token_get, token_get, false},
     RpcMethod{protocol::method::credential_store, credential_store, true},
     RpcMethod{protocol::method::credential_erase, credential_erase, true},
+    RpcMethod{protocol::method::keystore_migrate, keystore_migrate, true},
 };
 
 } // namespace

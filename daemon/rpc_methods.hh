@@ -15,6 +15,7 @@
 namespace credd {
 
 class Broker;
+class KeyGate;
 
 // What the daemon says about itself in daemon.info; fixed once it serves.
 struct DaemonInfo {
@@ -28,6 +29,9 @@ struct DaemonInfo {
 struct RpcContext {
     Broker& broker;
     const DaemonInfo& info;
+    // Where the data key is and whether it is loaded; methods that need a secret wait on
+    // it. Null only where no key gate runs (the key is then whatever the Store holds).
+    KeyGate* key_gate = nullptr;
 };
 
 // One call. Handlers build their result in `storage` (the session's wiping arena: a

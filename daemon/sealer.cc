@@ -11,6 +11,8 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include <sys/mman.h>
+
 #include "key_store.hh"
 
 namespace credd {
@@ -98,7 +100,14 @@ Result<void> check_key(const Secret& key) {
 
 } // namespace
 
-Sealer::Sealer(Secret key) : m_key(std::move(key)) {}
+Sealer::Sealer(Secret key) : m_key(std::move(key)) {
+    // The data key opens every secret: keep its page out of swap. Best effort (a small
+    // RLIMIT_MEMLOCK may refuse), and never unlocked, since the page may hold other
+    // locked keys; the buffer is on the heap and moves with the Secret.
+    if (!m_key.empty()) {
+        ::mlock(m_key.expose().data(), m_key.size());
+    }
+}
 
 Result<std::string> Sealer::seal(std::string_view plaintext, std::string_view associated) const {
     if (auto ok = check_key(m_key); !ok) {

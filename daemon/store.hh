@@ -7,6 +7,7 @@
 
 #include "credential.hh"
 #include "error.hh"
+#include "sealer.hh"
 
 namespace credd {
 
@@ -33,6 +34,16 @@ public:
     virtual Result<void> put_record(const CredentialRecord& record) = 0;
     // Removes record and secrets; Errc::not_found when there was nothing.
     virtual Result<void> remove(std::string_view name) = 0;
+
+    // Whether secrets here were sealed with some key already (a key check or any sealed
+    // secret): such a store must never be handed a newly made key.
+    virtual Result<bool> has_key() = 0;
+    // Adopts `sealer` for sealing and opening from now on, once its key has opened the
+    // store's key check (written on first use). Errc::key_unavailable when it is not
+    // this store's key. Until then secrets load as key_unavailable and put() refuses.
+    virtual Result<void> set_key(Sealer sealer) = 0;
+    // Whether `sealer`'s key opens this store's key check, without adopting it.
+    virtual Result<void> verify_key(const Sealer& sealer) = 0;
 
     // The environment's directory, for daemon.info and messages.
     virtual std::string path() const = 0;

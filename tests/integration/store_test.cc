@@ -263,8 +263,9 @@ TEST_F(Tamper, ReplacingACorruptCredentialRepairsIt) {
     EXPECT_TRUE(answer.is(fresh)) << answer.describe();
 }
 
-TEST_F(Tamper, WrongKeyMakesEveryCredentialCorrupt) {
-    // Another key file (same size, other bytes): nothing opens, nothing crashes.
+TEST_F(Tamper, WrongKeyIsRefusedAndNothingIsServed) {
+    // Another key file (same size, other bytes): the store's key check does not open, so
+    // the key is refused as a whole; nothing opens, nothing crashes.
     std::string key = read_file(m_dirs.key_file());
     ASSERT_EQ(key.size(), 32u);
     for (auto& b : key) {
@@ -275,8 +276,8 @@ TEST_F(Tamper, WrongKeyMakesEveryCredentialCorrupt) {
         out << key;
     }
     restart();
-    EXPECT_EQ(get_token({{"name", "victim"}}).error, "corrupt");
-    EXPECT_EQ(get_token({{"name", "bystander"}}).error, "corrupt");
+    EXPECT_EQ(get_token({{"name", "victim"}}).error, "key_unavailable");
+    EXPECT_EQ(get_token({{"name", "bystander"}}).error, "key_unavailable");
 }
 
 class Logging : public DaemonTest {

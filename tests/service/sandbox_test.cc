@@ -78,7 +78,7 @@ TEST(Sandbox, CreddStaysInsideTheServiceUnitsFilters) {
     UniqueFd null_in{::open("/dev/null", O_RDONLY | O_CLOEXEC)};
     auto env = dirs.daemon_env();
     env.push_back({"NOTIFY_SOCKET", notify.path()});
-    ChildProcess traced(SpawnSpec{{strace, "-f", "-qq", "-o", trace, CREDD_PATH},
+    ChildProcess traced(SpawnSpec{{strace, "-f", "-qq", "-o", trace, CREDD_PATH, "--key-store", "file"},
                                   env,
                                   {{0, null_in.get()}, {1, log.get()}, {2, log.get()}},
                                   {}});

@@ -106,7 +106,8 @@ protected:
               {"NOTIFY_SOCKET", m_notify.path()}}) {
             argv.insert(argv.end(), {"-E", name + "=" + value});
         }
-        argv.push_back(CREDD_PATH);
+        // The key in a file: these tests are about activation, not the keyring.
+        argv.insert(argv.end(), {CREDD_PATH, "--key-store", "file"});
         argv.insert(argv.end(), args.begin(), args.end());
         UniqueFd null_in{::open("/dev/null", O_RDONLY | O_CLOEXEC)};
         UniqueFd log = open_log();

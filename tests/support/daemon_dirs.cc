@@ -18,13 +18,18 @@ DaemonDirs::DaemonDirs(const TempDir& root) : m_root(root.path()) {
 }
 
 std::vector<EnvVar> DaemonDirs::daemon_env() const {
-    return {
+    std::vector<EnvVar> env{
         {"XDG_RUNTIME_DIR", runtime_dir()}, {"XDG_DATA_HOME", data_home()},
         {"XDG_CONFIG_HOME", config_home()}, {"HOME", home()},
         {"CREDD_SOCKET", std::nullopt},     {"CREDD_DAEMON", std::nullopt},
         {"LISTEN_FDS", std::nullopt},       {"LISTEN_PID", std::nullopt},
         {"LISTEN_FDNAMES", std::nullopt},   {"NOTIFY_SOCKET", std::nullopt},
     };
+    // No desktop session: a test that wants a Secret Service starts its own bus.
+    env.insert(env.end(), {{"DBUS_SESSION_BUS_ADDRESS", std::nullopt},
+                           {"DISPLAY", std::nullopt},
+                           {"WAYLAND_DISPLAY", std::nullopt}});
+    return env;
 }
 
 std::vector<EnvVar> DaemonDirs::client_env() const {

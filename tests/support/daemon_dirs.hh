@@ -31,7 +31,8 @@ public:
     std::string log_file() const { return m_root + "/credd.log"; }
 
     // Environment for credd: the XDG variables and HOME, and nothing inherited that
-    // would change where it listens (socket activation, notify socket).
+    // would change where it listens (socket activation, notify socket) or which keyring
+    // it finds (session bus, display).
     std::vector<EnvVar> daemon_env() const;
     // Environment for cred: the same, plus CREDD_SOCKET and no autostart.
     std::vector<EnvVar> client_env() const;

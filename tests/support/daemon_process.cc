@@ -49,12 +49,17 @@ DaemonProcess::DaemonProcess(const DaemonDirs& dirs, DaemonOptions options)
     if (options.socket) {
         argv.insert(argv.end(), {"--socket", *options.socket});
     }
+    if (!options.key_store.empty()) {
+        argv.push_back("--key-store=" + options.key_store);
+    }
     argv.insert(argv.end(), options.args.begin(), options.args.end());
+    auto env = dirs.daemon_env();
+    env.insert(env.end(), options.env.begin(), options.env.end());
     ChildLimits limits;
     limits.max_open_files = options.max_open_files;
     m_child.emplace(SpawnSpec{
         argv,
-        dirs.daemon_env(),
+        env,
         {{0, null_in.get()}, {1, log.get()}, {2, log.get()}, {child_ready_fd, ready_write.get()}},
         limits});
     ready_write.reset(); // so EOF means the daemon closed its end

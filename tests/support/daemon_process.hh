@@ -18,6 +18,10 @@ struct DaemonOptions {
     std::optional<std::string> socket = {}; // as --socket; default: the dirs' default
     std::optional<rlim_t> max_open_files = {}; // RLIMIT_NOFILE for the daemon
     std::chrono::milliseconds ready_deadline = 20s;
+    // As --key-store; "file" so no test depends on the machine's desktop keyring. Empty:
+    // credd's default (auto).
+    std::string key_store = "file";
+    std::vector<EnvVar> env = {}; // added to the dirs' daemon_env (a test's own D-Bus…)
 };
 
 // Starts credd with --ready-fd and waits for its READY line; stderr goes to the dirs'

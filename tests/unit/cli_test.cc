@@ -175,6 +175,20 @@ TEST(CliParse, RemoveListStatus) {
     EXPECT_EQ(parse_error({"list", "extra"}), Errc::invalid_params);
 }
 
+TEST(CliParse, KeystoreShowsOrMigrates) {
+    EXPECT_FALSE(parse_as<cli::KeystoreCommand>({"keystore"}).migrate);
+    EXPECT_TRUE(parse_as<cli::KeystoreCommand>({"keystore", "--json"}).json);
+    const auto m = parse_as<cli::KeystoreCommand>({"keystore", "migrate", "--to", "file"});
+    EXPECT_TRUE(m.migrate);
+    EXPECT_EQ(m.to, "file");
+    EXPECT_EQ(parse_as<cli::KeystoreCommand>({"keystore", "migrate", "--to=keyring"}).to,
+              "keyring");
+    EXPECT_EQ(parse_error({"keystore", "migrate"}), Errc::invalid_params);
+    EXPECT_EQ(parse_error({"keystore", "migrate", "--to", "plaintext"}), Errc::invalid_params);
+    EXPECT_EQ(parse_error({"keystore", "--to", "file"}), Errc::invalid_params);
+    EXPECT_EQ(parse_error({"keystore", "delete"}), Errc::invalid_params);
+}
+
 TEST(CliParse, OptionMistakes) {
     EXPECT_EQ(parse_error({"list", "--jsn"}), Errc::invalid_params);
     EXPECT_EQ(parse_error({"list", "--json=yes"}), Errc::invalid_params);

@@ -123,5 +123,40 @@ TEST_F(FileKeyStoreTest, ReportsFileProtectionAndPath) {
     EXPECT_EQ(store.location(), m_path);
 }
 
+TEST_F(FileKeyStoreTest, LoadOfNoFileIsNoneAndCreatesNothing) {
+    const std::string dir = m_tmp.file("absent");
+    const auto key = FileKeyStore(dir + "/key").load();
+    ASSERT_TRUE(key);
+    EXPECT_FALSE(key->has_value());
+    EXPECT_NE(::access(dir.c_str(), F_OK), 0) << "looking for a key made its directory";
+}
+
+TEST_F(FileKeyStoreTest, SaveThenLoadRoundTripsWithMode0600) {
+    const Secret key(std::string(data_key_bytes, 's'));
+    ASSERT_TRUE(FileKeyStore(m_path).save(key));
+    EXPECT_EQ(mode_of(m_path), 0600u);
+    const auto loaded = FileKeyStore(m_path).load();
+    ASSERT_TRUE(loaded && loaded->has_value());
+    EXPECT_TRUE((*loaded)->equals(key.expose()));
+    EXPECT_NE(::access((m_path + ".new").c_str(), F_OK), 0) << "temporary file left behind";
+}
+
+TEST_F(FileKeyStoreTest, SaveOfTheSameKeyIsIdempotentAndAnotherIsRefused) {
+    const Secret key(std::string(data_key_bytes, 's'));
+    ASSERT_TRUE(FileKeyStore(m_path).save(key));
+    EXPECT_TRUE(FileKeyStore(m_path).save(key));
+    const auto other = FileKeyStore(m_path).save(Secret(std::string(data_key_bytes, 'o')));
+    ASSERT_FALSE(other);
+    EXPECT_EQ(other.error().code, Errc::key_unavailable);
+    EXPECT_EQ(read_file(m_path), std::string(data_key_bytes, 's'));
+}
+
+TEST_F(FileKeyStoreTest, EraseRemovesTheFileAndAbsentIsFine) {
+    ASSERT_TRUE(FileKeyStore(m_path).save(Secret(std::string(data_key_bytes, 's'))));
+    EXPECT_TRUE(FileKeyStore(m_path).erase());
+    EXPECT_NE(::access(m_path.c_str(), F_OK), 0);
+    EXPECT_TRUE(FileKeyStore(m_path).erase());
+}
+
 } // namespace
 } // namespace credd

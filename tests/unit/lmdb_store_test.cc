@@ -48,6 +48,11 @@ const LoadedCredential* find(const std::vector<LoadedCredential>& all, std::stri
     return nullptr;
 }
 
+// "yes", "no" or the error's code, so a Result<bool> compares and prints in an EXPECT.
+std::string answer(const Result<bool>& r) {
+    return r ? (*r ? "yes" : "no") : std::string(code_name(r.error().code));
+}
+
 bool has_token(const LoadedCredential* c, std::string_view token) {
     return c != nullptr && c->secrets && c->secrets->token.equals(token);
 }
@@ -459,6 +464,77 @@ TEST_F(LmdbStoreTest, StoreFilesAreCloseOnExec) {
         ++checked;
     }
     EXPECT_GE(checked, 2);
+}
+
+// ---- without the key, and the key check ----------------------------------------------
+
+Sealer sealer_of(char fill) {
+    return Sealer(Secret(std::string(data_key_bytes, fill)));
+}
+
+std::unique_ptr<LmdbStore> open_keyless(const std::string& dir) {
+    auto store = LmdbStore::open(dir);
+    EXPECT_TRUE(store) << (store ? "" : store.error().message);
+    return store ? std::move(*store) : nullptr;
+}
+
+TEST_F(LmdbStoreTest, WithoutTheKeyRecordsLoadAndSecretsWait) {
+    put_two_and_close();
+    auto store = open_keyless(m_dir);
+    ASSERT_TRUE(store);
+    const auto all = load(*store);
+    ASSERT_EQ(all.size(), 2u);
+    EXPECT_EQ(all[0].record.name, "a");
+    ASSERT_FALSE(all[0].secrets);
+    EXPECT_EQ(all[0].secrets.error().code, Errc::key_unavailable);
+}
+
+TEST_F(LmdbStoreTest, WithoutTheKeyPutWritesNothing) {
+    auto store = open_keyless(m_dir);
+    ASSERT_TRUE(store);
+    const auto put = store->put(make_record("a"), make_secrets(token_a));
+    ASSERT_FALSE(put);
+    EXPECT_EQ(put.error().code, Errc::key_unavailable);
+    EXPECT_TRUE(load(*store).empty());
+}
+
+TEST_F(LmdbStoreTest, AFreshStoreTakesAKeyAndThenHasOne) {
+    auto store = open_keyless(m_dir);
+    ASSERT_TRUE(store);
+    EXPECT_EQ(answer(store->has_key()), "no");
+    ASSERT_TRUE(store->set_key(sealer_of('k')));
+    EXPECT_EQ(answer(store->has_key()), "yes");
+    ASSERT_TRUE(store->put(make_record("a"), make_secrets(token_a)));
+    EXPECT_TRUE(has_token(find(load(*store), "a"), token_a));
+}
+
+TEST_F(LmdbStoreTest, TheKeyCheckRefusesAnotherKeyEvenWithNoCredentials) {
+    {
+        auto store = open_keyless(m_dir);
+        ASSERT_TRUE(store);
+        ASSERT_TRUE(store->set_key(sealer_of('k')));
+    }
+    auto store = open_keyless(m_dir);
+    ASSERT_TRUE(store);
+    EXPECT_EQ(answer(store->has_key()), "yes");
+    const auto other = store->set_key(sealer_of('x'));
+    ASSERT_FALSE(other);
+    EXPECT_EQ(other.error().code, Errc::key_unavailable);
+    EXPECT_FALSE(store->put(make_record("a"), make_secrets(token_a)));
+    EXPECT_FALSE(store->verify_key(sealer_of('x')));
+    EXPECT_TRUE(store->verify_key(sealer_of('k')));
+    EXPECT_TRUE(store->set_key(sealer_of('k')));
+}
+
+TEST_F(LmdbStoreTest, AStoreFromBeforeKeyChecksAcceptsOnlyTheKeyThatOpensIt) {
+    put_two_and_close(); // sealed with 'k', no key check written
+    auto store = open_keyless(m_dir);
+    ASSERT_TRUE(store);
+    EXPECT_EQ(answer(store->has_key()), "yes") << "sealed secrets mean the store has a key";
+    EXPECT_FALSE(store->set_key(sealer_of('x')));
+    ASSERT_TRUE(store->set_key(sealer_of('k')));
+    EXPECT_TRUE(has_token(find(load(*store), "b"), token_b));
+    EXPECT_TRUE(store->verify_key(sealer_of('k'))) << "the key check was written";
 }
 
 } // namespace

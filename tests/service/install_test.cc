@@ -44,33 +44,38 @@ std::string which(const std::string& name) {
     return {};
 }
 
-// One install for the whole suite: it is the slow part.
-class Install : public ::testing::Test {
-protected:
-    static void SetUpTestSuite() {
-        s_root = new TempDir();
+// One install for the whole test program: it is the slow part. Made on first use and
+// left for the process's end (the temp dir goes with it).
+struct Installed {
+    TempDir root;
+    ProcessResult result;
+};
+
+const Installed& installed() {
+    static const Installed* const once = [] {
+        auto* i = new Installed();
         ProcessOptions o;
         o.argv = {which("meson"), "install",      "-C",           CREDD_BUILD_ROOT,
-                  "--destdir",    s_root->path(), "--no-rebuild", "--quiet"};
+                  "--destdir",    i->root.path(), "--no-rebuild", "--quiet"};
         o.deadline = 120s;
-        s_install = new ProcessResult(run_process(o));
-    }
-    static void TearDownTestSuite() {
-        delete s_install;
-        delete s_root;
-    }
-    void SetUp() override {
-        ASSERT_TRUE(s_install->status.exited_with(0))
-            << "meson install failed: " << s_install->describe() << "\n"
-            << s_install->out;
-    }
-    static std::string staged(const std::string& absolute) { return s_root->path() + absolute; }
+        i->result = run_process(o);
+        return i;
+    }();
+    return *once;
+}
 
-    static TempDir* s_root;
-    static ProcessResult* s_install;
+std::string staged(const std::string& absolute) {
+    return installed().root.path() + absolute;
+}
+
+class Install : public ::testing::Test {
+protected:
+    void SetUp() override {
+        ASSERT_TRUE(installed().result.status.exited_with(0))
+            << "meson install failed: " << installed().result.describe() << "\n"
+            << installed().result.out;
+    }
 };
-TempDir* Install::s_root = nullptr;
-ProcessResult* Install::s_install = nullptr;
 
 TEST_F(Install, PutsEveryFileInItsPlaceAndNothingElse) {
     std::set<std::string> expected{
@@ -88,13 +93,14 @@ TEST_F(Install, PutsEveryFileInItsPlaceAndNothingElse) {
         expected.insert(
             {mandir + "/man1/cred.1", mandir + "/man1/credd.1", mandir + "/man7/credd-protocol.7"});
     }
-    std::set<std::string> installed;
-    for (const auto& e : fs::recursive_directory_iterator(s_root->path())) {
+    const std::string root = installed().root.path();
+    std::set<std::string> files;
+    for (const auto& e : fs::recursive_directory_iterator(root)) {
         if (!e.is_directory() || e.is_symlink()) {
-            installed.insert(e.path().string().substr(s_root->path().size()));
+            files.insert(e.path().string().substr(root.size()));
         }
     }
-    EXPECT_EQ(installed, expected);
+    EXPECT_EQ(files, expected);
 }
 
 TEST_F(Install, TheHelperNamesAreLinksToCred) {
@@ -170,6 +176,24 @@ TEST_F(Install, SystemdAnalyzeVerifyAcceptsTheUserUnits) {
     EXPECT_EQ(r.exit_code(), 0) << r.describe();
     // It reports unknown settings and specifiers as warnings but still exits 0.
     EXPECT_EQ(r.err, "") << "systemd-analyze verify had something to say";
+}
+
+// The installed git-credential-credd is the git helper, not the CLI: it answers git's
+// `get` from a running daemon with the protocol's lines.
+class InstalledHelper : public DaemonTest {};
+
+TEST_F(InstalledHelper, GitCredentialCreddAnswersGitsGetFromTheDaemon) {
+    ASSERT_TRUE(installed().result.status.exited_with(0)) << installed().result.describe();
+    const std::string token = make_token("installed");
+    add_static({"installed", "https://git.example.com", token, "alice"});
+    ProcessOptions o;
+    o.argv = {staged(bindir + "/git-credential-credd"), "get"};
+    o.env = {{"CREDD_SOCKET", m_dirs.socket()}, {"CREDD_NO_AUTOSTART", "1"}};
+    o.stdin_bytes = "protocol=https\nhost=git.example.com\n\n";
+    const ProcessResult r = run_process(o);
+    EXPECT_EQ(r.exit_code(), 0) << r.describe();
+    EXPECT_TRUE(r.out == "username=alice\npassword=" + token + "\n")
+        << "unexpected answer (not shown: it holds the token); stderr: " << r.err;
 }
 
 } // namespace

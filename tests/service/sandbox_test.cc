@@ -78,10 +78,11 @@ TEST(Sandbox, CreddStaysInsideTheServiceUnitsFilters) {
     UniqueFd null_in{::open("/dev/null", O_RDONLY | O_CLOEXEC)};
     auto env = dirs.daemon_env();
     env.push_back({"NOTIFY_SOCKET", notify.path()});
-    ChildProcess traced(SpawnSpec{{strace, "-f", "-qq", "-o", trace, CREDD_PATH, "--key-store", "file"},
-                                  env,
-                                  {{0, null_in.get()}, {1, log.get()}, {2, log.get()}},
-                                  {}});
+    ChildProcess traced(
+        SpawnSpec{{strace, "-f", "-qq", "-o", trace, CREDD_PATH, "--key-store", "file"},
+                  env,
+                  {{0, null_in.get()}, {1, log.get()}, {2, log.get()}},
+                  {}});
     ASSERT_TRUE(traced.started()) << traced.spawn_error();
     ASSERT_TRUE(notify.wait_for("READY=1", 20s)) << read_file(dirs.log_file());
 

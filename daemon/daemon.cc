@@ -137,7 +137,7 @@ Result<void> open_parts(const DaemonOptions& o, auto& p) {
         return has_key.error();
     }
     p.worker = std::make_unique<Worker>(p.io);
-    p.key_worker = std::make_unique<Worker>(p.io);
+    p.key_worker = std::make_unique<Worker>(p.io, Worker::on_exit::drop_queued);
     // A change may bring an expiry transition closer than the timer is set for.
     p.broker = std::make_unique<Broker>(*p.store, *p.worker, [&p] {
         // A key loaded after SIGTERM must not re-arm the timer shutdown cancelled.
@@ -187,6 +187,8 @@ int Daemon::run() {
         p.expiry_timer.cancel();
         p.exit_idle_timer.cancel();
         p.notifier.stopping("finishing requests in flight");
+        // A key load waiting on a hung keyring gives up now, not at its deadline.
+        p.key_gate->cancel();
         // Sessions with a request in hand finish it and its answer; the grace timer
         // bounds how long a stuck one can hold the exit. Once the last session has
         // closed nothing is left on the loop and run() returns.

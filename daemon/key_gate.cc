@@ -25,7 +25,7 @@ std::unique_ptr<KeyStore> make_key_store(std::string_view kind, const KeyGateOpt
     if (kind == "file") {
         return std::make_unique<FileKeyStore>(o.key_file);
     }
-    return std::make_unique<KeyringKeyStore>(o.store_path, o.timeouts);
+    return std::make_unique<KeyringKeyStore>(o.store_path, o.timeouts, o.calls);
 }
 
 // A store that has sealed secrets gets no new key: its own may only be missing for now
@@ -154,6 +154,9 @@ std::string_view key_state_name(KeyState s) {
 KeyGate::KeyGate(KeyGateOptions options, Broker& broker, Worker& worker, bool store_has_key)
     : m_options(std::move(options)), m_broker(broker), m_worker(worker),
       m_store_has_key(store_has_key), m_protection("none") {
+    if (!m_options.calls) {
+        m_options.calls = std::make_shared<KeyringCalls>();
+    }
     if (m_options.mode != "auto") {
         const auto store = make_key_store(m_options.mode, m_options);
         m_protection = store->protection();
@@ -165,6 +168,10 @@ KeyGate::~KeyGate() = default;
 
 void KeyGate::start() {
     load();
+}
+
+void KeyGate::cancel() {
+    m_options.calls->cancel();
 }
 
 void KeyGate::when_ready(std::function<void(Result<void>)> done) {

@@ -265,8 +265,8 @@ Result<void> run_one(const cli::StatusCommand& c, DaemonClient& daemon) {
 
 Result<void> run_one(const cli::KeystoreCommand& c, DaemonClient& daemon) {
     if (c.migrate) {
-        // Keyring calls are bounded by the daemon; an unlock prompt may take a while.
-        auto result = daemon.call(method::keystore_migrate, {{"to", *c.to}}, 150'000ms);
+        auto result =
+            daemon.call(method::keystore_migrate, {{"to", *c.to}}, keystore_migrate_timeout());
         if (!result || c.json) {
             return result ? print_json(*result) : Result<void>(result.error());
         }
@@ -335,6 +335,18 @@ Result<void> run_one(const cli::ExecCommand& c, DaemonClient& daemon) {
 }
 
 } // namespace
+
+std::chrono::milliseconds keystore_migrate_timeout() {
+    // credd's default deadlines (--keyring-timeout 10; an unlock prompt on a desktop, 120).
+    constexpr std::chrono::milliseconds call = 10'000ms;
+    constexpr std::chrono::milliseconds prompt = 120'000ms;
+    // The longest chain of keyring steps one migrate makes, each within its deadline:
+    // loading the key first if it is not loaded (a call, then a prompt), reading it again
+    // (call + prompt), storing the copy (a prompt), reading it back (call + prompt), and
+    // deleting the old copy (a call); plus a margin for the store's own work.
+    constexpr std::chrono::milliseconds margin = 30'000ms;
+    return 3 * (call + prompt) + prompt + call + margin;
+}
 
 // --socket, else $CREDD_SOCKET, else the XDG default.
 DaemonClientOptions daemon_client_options(const std::optional<std::string>& socket) {

@@ -287,6 +287,29 @@ TEST_F(Keyring, MigrationRoundTripsKeyringFileKeyring) {
     expect_all_served(tokens);
 }
 
+TEST_F(Keyring, AfterAMigrationTheOldExplicitKeyStoreSaysWhereTheKeyWent) {
+    ASSERT_TRUE(m_daemon->stop().exited_with(0));
+    restart(options({}, "keyring"));
+    const std::string token = make_token("pinned");
+    add_all({{"pinned", token}});
+    const ProcessResult r = cred_on_bus({"keystore", "migrate", "--to", "file"});
+    ASSERT_EQ(r.exit_code(), 0) << r.describe();
+    EXPECT_TRUE(contains(m_daemon->log(), "start it next time with --key-store=file"));
+
+    ASSERT_TRUE(m_daemon->stop().exited_with(0));
+    restart(options({}, "keyring"));
+    const json::object i = settled_info();
+    EXPECT_EQ(key_error_code(i), "key_unavailable");
+    const std::string text = json::serialize(i);
+    EXPECT_TRUE(contains(text, m_dirs.key_file() + " holds one")) << text;
+    EXPECT_TRUE(contains(text, "start credd with --key-store=file")) << text;
+    EXPECT_EQ(error_code_of(rpc("token.get", {{"name", "pinned"}})), "key_unavailable");
+
+    ASSERT_TRUE(m_daemon->stop().exited_with(0));
+    restart(options({}, "file"));
+    expect_all_served({{"pinned", token}});
+}
+
 // Killed at each step of a migration, the daemon comes back with every credential, and
 // running the migration again finishes it.
 struct Interruption {

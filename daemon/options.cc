@@ -20,8 +20,9 @@ options:
   --data-dir DIR         store directory (default $XDG_DATA_HOME/credd)
   --key-store STORE      where the data key that seals secrets lives: keyring (a
                          Secret Service item), file (a 0600 key file, by opt-in)
-                         or auto (default: the keyring; an existing key file when
-                         no keyring answers; never a new key file)
+                         or auto (default: the keyring item; else an existing key
+                         file, when no keyring answers or it holds no item; else
+                         a new keyring item; never a new key file)
   --key-file PATH        key file (default $XDG_CONFIG_HOME/credd/key)
   --keyring-timeout SECS longest one Secret Service call may take (default 10)
   --log-level LEVEL      trace, debug, info, warn, error or off (default info:

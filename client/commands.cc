@@ -263,24 +263,48 @@ Result<void> run_one(const cli::StatusCommand& c, DaemonClient& daemon) {
     return print_protection(daemon);
 }
 
+// cred keystore migrate: moves the key and says where it is now.
+Result<void> migrate_keystore(const cli::KeystoreCommand& c, DaemonClient& daemon) {
+    auto result =
+        daemon.call(method::keystore_migrate, {{"to", *c.to}}, keystore_migrate_timeout());
+    if (!result || c.json) {
+        return result ? print_json(*result) : Result<void>(result.error());
+    }
+    const auto& o = result->get_object();
+    const auto* moved = o.if_contains("moved");
+    const auto* removed = o.if_contains("removed_copy");
+    std::string text = (moved && moved->is_bool() && moved->get_bool())
+                           ? "moved the data key to "
+                           : "the data key is already in ";
+    text += member_text(o, "key_protection") + ": " + member_text(o, "key_location") + '\n';
+    if (removed && removed->is_bool() && removed->get_bool()) {
+        text += "removed the copy an interrupted migration had left\n";
+    }
+    return print_stdout(text);
+}
+
+// The key-related members of a daemon.info answer, as JSON or as text.
+Result<void> print_keystore(const json::object& o, bool as_json) {
+    if (as_json) {
+        json::object out;
+        for (const char* key :
+             {"store", "key_store", "key_protection", "key_location", "key_state", "key_error"}) {
+            if (const auto* v = o.if_contains(key)) {
+                out[key] = *v;
+            }
+        }
+        return print_json(out);
+    }
+    return print_stdout("store:      " + member_text(o, "store") +
+                        "\nkey store:  " + member_text(o, "key_store") +
+                        "\nprotection: " + member_text(o, "key_protection") +
+                        "\nlocation:   " + member_text(o, "key_location") +
+                        "\nstate:      " + member_text(o, "key_state") + '\n');
+}
+
 Result<void> run_one(const cli::KeystoreCommand& c, DaemonClient& daemon) {
     if (c.migrate) {
-        auto result =
-            daemon.call(method::keystore_migrate, {{"to", *c.to}}, keystore_migrate_timeout());
-        if (!result || c.json) {
-            return result ? print_json(*result) : Result<void>(result.error());
-        }
-        const auto& o = result->get_object();
-        const auto* moved = o.if_contains("moved");
-        const auto* removed = o.if_contains("removed_copy");
-        std::string text = (moved && moved->is_bool() && moved->get_bool())
-                               ? "moved the data key to "
-                               : "the data key is already in ";
-        text += member_text(o, "key_protection") + ": " + member_text(o, "key_location") + '\n';
-        if (removed && removed->is_bool() && removed->get_bool()) {
-            text += "removed the copy an interrupted migration had left\n";
-        }
-        return print_stdout(text);
+        return migrate_keystore(c, daemon);
     }
     auto info = daemon.call(method::daemon_info, {}, call_timeout);
     if (!info) {
@@ -290,26 +314,8 @@ Result<void> run_one(const cli::KeystoreCommand& c, DaemonClient& daemon) {
         return malformed_answer("object");
     }
     const auto& o = info->get_object();
-    if (c.json) {
-        json::object out;
-        for (const char* key :
-             {"store", "key_store", "key_protection", "key_location", "key_state", "key_error"}) {
-            if (const auto* v = o.if_contains(key)) {
-                out[key] = *v;
-            }
-        }
-        if (auto printed = print_json(out); !printed) {
-            return printed;
-        }
-    } else {
-        const std::string text = "store:      " + member_text(o, "store") +
-                                 "\nkey store:  " + member_text(o, "key_store") +
-                                 "\nprotection: " + member_text(o, "key_protection") +
-                                 "\nlocation:   " + member_text(o, "key_location") +
-                                 "\nstate:      " + member_text(o, "key_state") + '\n';
-        if (auto printed = print_stdout(text); !printed) {
-            return printed;
-        }
+    if (auto printed = print_keystore(o, c.json); !printed) {
+        return printed;
     }
     // Not loaded: say why and what to do on stderr, and exit non-zero.
     if (auto error = key_error_of(o)) {

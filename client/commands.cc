@@ -263,24 +263,48 @@ Result<void> run_one(const cli::StatusCommand& c, DaemonClient& daemon) {
     return print_protection(daemon);
 }
 
+// cred keystore migrate: moves the key and says where it is now.
+Result<void> migrate_keystore(const cli::KeystoreCommand& c, DaemonClient& daemon) {
+    auto result =
+        daemon.call(method::keystore_migrate, {{"to", *c.to}}, keystore_migrate_timeout());
+    if (!result || c.json) {
+        return result ? print_json(*result) : Result<void>(result.error());
+    }
+    const auto& o = result->get_object();
+    const auto* moved = o.if_contains("moved");
+    const auto* removed = o.if_contains("removed_copy");
+    std::string text = (moved && moved->is_bool() && moved->get_bool())
+                           ? "moved the data key to "
+                           : "the data key is already in ";
+    text += member_text(o, "key_protection") + ": " + member_text(o, "key_location") + '\n';
+    if (removed && removed->is_bool() && removed->get_bool()) {
+        text += "removed the copy an interrupted migration had left\n";
+    }
+    return print_stdout(text);
+}
+
+// The key-related members of a daemon.info answer, as JSON or as text.
+Result<void> print_keystore(const json::object& o, bool as_json) {
+    if (as_json) {
+        json::object out;
+        for (const char* key :
+             {"store", "key_store", "key_protection", "key_location", "key_state", "key_error"}) {
+            if (const auto* v = o.if_contains(key)) {
+                out[key] = *v;
+            }
+        }
+        return print_json(out);
+    }
+    return print_stdout("store:      " + member_text(o, "store") +
+                        "\nkey store:  " + member_text(o, "key_store") +
+                        "\nprotection: " + member_text(o, "key_protection") +
+                        "\nlocation:   " + member_text(o, "key_location") +
+                        "\nstate:      " + member_text(o, "key_state") + '\n');
+}
+
 Result<void> run_one(const cli::KeystoreCommand& c, DaemonClient& daemon) {
     if (c.migrate) {
-        // Keyring calls are bounded by the daemon; an unlock prompt may take a while.
-        auto result = daemon.call(method::keystore_migrate, {{"to", *c.to}}, 150'000ms);
-        if (!result || c.json) {
-            return result ? print_json(*result) : Result<void>(result.error());
-        }
-        const auto& o = result->get_object();
-        const auto* moved = o.if_contains("moved");
-        const auto* removed = o.if_contains("removed_copy");
-        std::string text = (moved && moved->is_bool() && moved->get_bool())
-                               ? "moved the data key to "
-                               : "the data key is already in ";
-        text += member_text(o, "key_protection") + ": " + member_text(o, "key_location") + '\n';
-        if (removed && removed->is_bool() && removed->get_bool()) {
-            text += "removed the copy an interrupted migration had left\n";
-        }
-        return print_stdout(text);
+        return migrate_keystore(c, daemon);
     }
     auto info = daemon.call(method::daemon_info, {}, call_timeout);
     if (!info) {
@@ -290,26 +314,8 @@ Result<void> run_one(const cli::KeystoreCommand& c, DaemonClient& daemon) {
         return malformed_answer("object");
     }
     const auto& o = info->get_object();
-    if (c.json) {
-        json::object out;
-        for (const char* key :
-             {"store", "key_store", "key_protection", "key_location", "key_state", "key_error"}) {
-            if (const auto* v = o.if_contains(key)) {
-                out[key] = *v;
-            }
-        }
-        if (auto printed = print_json(out); !printed) {
-            return printed;
-        }
-    } else {
-        const std::string text = "store:      " + member_text(o, "store") +
-                                 "\nkey store:  " + member_text(o, "key_store") +
-                                 "\nprotection: " + member_text(o, "key_protection") +
-                                 "\nlocation:   " + member_text(o, "key_location") +
-                                 "\nstate:      " + member_text(o, "key_state") + '\n';
-        if (auto printed = print_stdout(text); !printed) {
-            return printed;
-        }
+    if (auto printed = print_keystore(o, c.json); !printed) {
+        return printed;
     }
     // Not loaded: say why and what to do on stderr, and exit non-zero.
     if (auto error = key_error_of(o)) {
@@ -335,6 +341,18 @@ Result<void> run_one(const cli::ExecCommand& c, DaemonClient& daemon) {
 }
 
 } // namespace
+
+std::chrono::milliseconds keystore_migrate_timeout() {
+    // credd's default deadlines (--keyring-timeout 10; an unlock prompt on a desktop, 120).
+    constexpr std::chrono::milliseconds call = 10'000ms;
+    constexpr std::chrono::milliseconds prompt = 120'000ms;
+    // The longest chain of keyring steps one migrate makes, each within its deadline:
+    // loading the key first if it is not loaded (a call, then a prompt), reading it again
+    // (call + prompt), storing the copy (a prompt), reading it back (call + prompt), and
+    // deleting the old copy (a call); plus a margin for the store's own work.
+    constexpr std::chrono::milliseconds margin = 30'000ms;
+    return 3 * (call + prompt) + prompt + call + margin;
+}
 
 // --socket, else $CREDD_SOCKET, else the XDG default.
 DaemonClientOptions daemon_client_options(const std::optional<std::string>& socket) {

@@ -104,7 +104,9 @@ void watch_idle(const DaemonOptions& o, auto& p, std::size_t open_connections) {
     });
 }
 
-Result<void> open_parts(const DaemonOptions& o, auto& p) {
+// The socket (passed by systemd, or our own) and its lock: a second daemon must stop
+// before it touches the store.
+Result<void> open_listener(const DaemonOptions& o, auto& p) {
     auto activated = take_activated_socket();
     if (!activated) {
         return activated.error();
@@ -121,8 +123,12 @@ Result<void> open_parts(const DaemonOptions& o, auto& p) {
         p.io, ListenerOptions{p.activated ? (*activated)->path : o.socket_path, o.max_connections,
                               o.idle_timeout, p.activated ? (*activated)->fd : -1,
                               [&o, &p](std::size_t n) { watch_idle(o, p, n); }});
+    return p.listener->open();
+}
+
+Result<void> open_parts(const DaemonOptions& o, auto& p) {
     // The socket lock first: a second daemon must stop before it touches the store.
-    if (auto r = p.listener->open(); !r) {
+    if (auto r = open_listener(o, p); !r) {
         return r;
     }
     // Opened without the key: records are readable and what needs no secret is served
@@ -137,7 +143,7 @@ Result<void> open_parts(const DaemonOptions& o, auto& p) {
         return has_key.error();
     }
     p.worker = std::make_unique<Worker>(p.io);
-    p.key_worker = std::make_unique<Worker>(p.io);
+    p.key_worker = std::make_unique<Worker>(p.io, Worker::on_exit::drop_queued);
     // A change may bring an expiry transition closer than the timer is set for.
     p.broker = std::make_unique<Broker>(*p.store, *p.worker, [&p] {
         // A key loaded after SIGTERM must not re-arm the timer shutdown cancelled.
@@ -157,48 +163,59 @@ Result<void> open_parts(const DaemonOptions& o, auto& p) {
     return {};
 }
 
+// Says why start-up failed: the log, --ready-fd and systemd.
+void report_start_failure(const DaemonOptions& o, auto& p, const Error& e) {
+    spdlog::error("{}", e.message);
+    if (!e.hint.empty()) {
+        spdlog::error("hint: {}", e.hint);
+    }
+    if (o.ready_fd) {
+        write_all(*o.ready_fd,
+                  "ERROR " + e.message + (e.hint.empty() ? "" : "; hint: " + e.hint) + "\n");
+        ::close(*o.ready_fd);
+    }
+    p.notifier.failed(e.message);
+}
+
+// SIGTERM/SIGINT: stop accepting, give up a key load, let the requests in flight finish
+// within the grace period, then leave the loop.
+void stop_gracefully(auto& p, int signo) {
+    spdlog::info("signal {}: finishing requests in flight, then exiting", signo);
+    p.stopping = true;
+    p.expiry_timer.cancel();
+    p.exit_idle_timer.cancel();
+    p.notifier.stopping("finishing requests in flight");
+    // A key load waiting on a hung keyring gives up now, not at its deadline.
+    p.key_gate->cancel();
+    // Sessions with a request in hand finish it and its answer; the grace timer
+    // bounds how long a stuck one can hold the exit. Once the last session has
+    // closed nothing is left on the loop and run() returns.
+    p.shutdown_timer.expires_after(shutdown_grace);
+    p.shutdown_timer.async_wait([&p](const boost::system::error_code& ec2) {
+        if (!ec2) {
+            spdlog::warn("shutdown: requests still in flight after {}s; exiting anyway",
+                         shutdown_grace.count());
+            p.io.stop();
+        }
+    });
+    p.listener->stop([&p] { p.shutdown_timer.cancel(); });
+}
+
 } // namespace
 
 int Daemon::run() {
     auto& p = *m_parts;
     if (auto opened = open_parts(m_options, p); !opened) {
-        const Error& e = opened.error();
-        spdlog::error("{}", e.message);
-        if (!e.hint.empty()) {
-            spdlog::error("hint: {}", e.hint);
-        }
-        if (m_options.ready_fd) {
-            write_all(*m_options.ready_fd,
-                      "ERROR " + e.message + (e.hint.empty() ? "" : "; hint: " + e.hint) + "\n");
-            ::close(*m_options.ready_fd);
-        }
-        p.notifier.failed(e.message);
+        report_start_failure(m_options, p, opened.error());
         return 1;
     }
     p.listener->start(*p.rpc);
     p.key_gate->start();
     schedule_expiry_check(*p.broker, p.expiry_timer);
     p.signals.async_wait([&p](const boost::system::error_code& ec, int signo) {
-        if (ec) {
-            return;
+        if (!ec) {
+            stop_gracefully(p, signo);
         }
-        spdlog::info("signal {}: finishing requests in flight, then exiting", signo);
-        p.stopping = true;
-        p.expiry_timer.cancel();
-        p.exit_idle_timer.cancel();
-        p.notifier.stopping("finishing requests in flight");
-        // Sessions with a request in hand finish it and its answer; the grace timer
-        // bounds how long a stuck one can hold the exit. Once the last session has
-        // closed nothing is left on the loop and run() returns.
-        p.shutdown_timer.expires_after(shutdown_grace);
-        p.shutdown_timer.async_wait([&p](const boost::system::error_code& ec2) {
-            if (!ec2) {
-                spdlog::warn("shutdown: requests still in flight after {}s; exiting anyway",
-                             shutdown_grace.count());
-                p.io.stop();
-            }
-        });
-        p.listener->stop([&p] { p.shutdown_timer.cancel(); });
     });
     spdlog::info("credd {} serving {}{} (store {}, key store: {})", CREDD_VERSION,
                  p.info.socket_path, p.activated ? " (socket-activated)" : "", p.info.store_path,

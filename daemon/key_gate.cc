@@ -25,7 +25,7 @@ std::unique_ptr<KeyStore> make_key_store(std::string_view kind, const KeyGateOpt
     if (kind == "file") {
         return std::make_unique<FileKeyStore>(o.key_file);
     }
-    return std::make_unique<KeyringKeyStore>(o.store_path, o.timeouts);
+    return std::make_unique<KeyringKeyStore>(o.store_path, o.timeouts, o.calls);
 }
 
 // A store that has sealed secrets gets no new key: its own may only be missing for now
@@ -65,6 +65,28 @@ Result<std::optional<ResolvedKey>> take_from(std::unique_ptr<KeyStore>& store) {
     return std::optional<ResolvedKey>(ResolvedKey{std::move(store), std::move(**key)});
 }
 
+std::string_view other_kind(std::string_view kind) {
+    return kind == "file" ? "keyring" : "file";
+}
+
+// The key of an explicit --key-store is missing but the store has one: when the other
+// kind holds a key (a `cred keystore migrate` under this flag moved it), say so and how
+// to start; it is not taken (the flag pins the store), and nothing is made.
+Error missing_key_in(const KeyStore& where, const KeyGateOptions& o) {
+    const auto other = make_key_store(other_kind(o.mode), o);
+    auto there = other->load();
+    if (!there || !*there) {
+        return missing_key(where, o);
+    }
+    return make_error(Errc::key_unavailable,
+                      "data key: not in " + where.location() + " (--key-store=" + o.mode +
+                          "), but " + other->location() +
+                          " holds one (cred keystore migrate moved it there?); the sealed "
+                          "data stays untouched",
+                      "start credd with --key-store=" + std::string(other_kind(o.mode)) +
+                          ", or --key-store=auto, which finds the key in either");
+}
+
 // One explicit store: its key, else a new one if the data store has none yet.
 Result<ResolvedKey> resolve_in(std::unique_ptr<KeyStore> store, const KeyGateOptions& o,
                                bool store_has_key) {
@@ -76,7 +98,7 @@ Result<ResolvedKey> resolve_in(std::unique_ptr<KeyStore> store, const KeyGateOpt
         return std::move(**found);
     }
     if (store_has_key) {
-        return missing_key(*store, o);
+        return missing_key_in(*store, o);
     }
     return create_in(std::move(store));
 }
@@ -133,10 +155,6 @@ void maybe_die_at(std::string_view step) {
     }
 }
 
-std::string_view other_kind(std::string_view kind) {
-    return kind == "file" ? "keyring" : "file";
-}
-
 } // namespace
 
 std::string_view key_state_name(KeyState s) {
@@ -154,6 +172,9 @@ std::string_view key_state_name(KeyState s) {
 KeyGate::KeyGate(KeyGateOptions options, Broker& broker, Worker& worker, bool store_has_key)
     : m_options(std::move(options)), m_broker(broker), m_worker(worker),
       m_store_has_key(store_has_key), m_protection("none") {
+    if (!m_options.calls) {
+        m_options.calls = std::make_shared<KeyringCalls>();
+    }
     if (m_options.mode != "auto") {
         const auto store = make_key_store(m_options.mode, m_options);
         m_protection = store->protection();
@@ -165,6 +186,10 @@ KeyGate::~KeyGate() = default;
 
 void KeyGate::start() {
     load();
+}
+
+void KeyGate::cancel() {
+    m_options.calls->cancel();
 }
 
 void KeyGate::when_ready(std::function<void(Result<void>)> done) {
@@ -333,6 +358,11 @@ void KeyGate::finish_migration(std::shared_ptr<MigrationStep> step,
     m_protection = m_store->protection();
     m_location = m_store->location();
     spdlog::info("data key moved from {} to {}", old->location(), m_location);
+    if (m_options.mode != "auto" && m_options.mode != m_protection) {
+        spdlog::warn("credd runs with --key-store={}: start it next time with --key-store={} "
+                     "(or auto), or it will not find the key",
+                     m_options.mode, m_protection);
+    }
     maybe_die_at("switched");
     auto erased = std::make_shared<Result<void>>();
     m_worker.submit(

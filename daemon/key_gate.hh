@@ -24,6 +24,8 @@ struct KeyGateOptions {
     std::string key_file;
     std::string store_path;
     KeyringTimeouts timeouts;
+    // Shared by the key stores the gate makes (null: the gate makes one).
+    std::shared_ptr<KeyringCalls> calls = nullptr;
 };
 
 enum class KeyState { loading, ready, failed };
@@ -51,6 +53,10 @@ public:
 
     // Starts the first load in the background.
     void start();
+    // On SIGTERM: every Secret Service call waiting for its deadline (or a prompt) gives
+    // up now and no new one starts, so the load or migration in hand ends at once (with
+    // keyring_unavailable) and holds up no exit.
+    void cancel();
     // Calls `done` once the key is loaded (now, if it is), or with why it cannot be.
     void when_ready(std::function<void(Result<void>)> done);
     // Moves the key to `to` ("keyring" or "file"): write the new copy, read it back and

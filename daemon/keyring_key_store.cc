@@ -1,11 +1,9 @@
 // KeyringKeyStore: libsecret calls under a deadline; the one place GError is translated.
 #include "keyring_key_store.hh"
 
-#include <condition_variable>
 #include <cstdlib>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <thread>
 #include <utility>
 
@@ -69,6 +67,14 @@ Result<void> check_session_bus() {
                       unavailable_hint);
 }
 
+// Fault injection for the tests of a call that ignores cancellation (stuck where GIO does
+// not honour it): CREDD_TEST_KEYRING_UNCANCELLABLE=1 makes every call without a
+// GCancellable, so it returns only when the Secret Service answers. Unset in normal use.
+bool test_uncancellable() {
+    const char* v = std::getenv("CREDD_TEST_KEYRING_UNCANCELLABLE");
+    return v != nullptr && std::string_view(v) == "1";
+}
+
 // Runs `call` on a thread of its own and waits at most `deadline` for its answer.
 //
 // Why a thread that may be abandoned, rather than only a GCancellable: libsecret's
@@ -77,9 +83,11 @@ Result<void> check_session_bus() {
 // dbus-daemon can keep a call there indefinitely. So the cancellable is cancelled at the
 // deadline (a cooperative call ends promptly) and the caller stops waiting regardless;
 // a call that never returns keeps only its own thread and its shared state, which owns
-// everything the call touches (a result it writes late is wiped with the state).
+// everything the call touches (a result it writes late is wiped with the state). `calls`
+// bounds those threads to one and wakes the caller at once when credd stops.
 template <class T>
-Result<T> call_with_deadline(std::chrono::milliseconds deadline, std::string_view what,
+Result<T> call_with_deadline(const std::shared_ptr<KeyringCalls>& calls,
+                             std::chrono::milliseconds deadline, std::string_view what,
                              std::function<Result<T>(const LibSecretApi&, GCancellable*)> call) {
     if (auto bus = check_session_bus(); !bus) {
         return bus.error();
@@ -88,24 +96,30 @@ Result<T> call_with_deadline(std::chrono::milliseconds deadline, std::string_vie
     if (!lib) {
         return lib.error();
     }
+    // Refused while an abandoned call's thread still runs: one stuck thread at most.
+    if (auto free = calls->begin(what); !free) {
+        return free.error();
+    }
     struct Shared {
         const LibSecretApi& lib;
         GCancellable* cancellable;
-        std::mutex mutex;
-        std::condition_variable done;
+        std::shared_ptr<KeyringCalls> calls;
         std::optional<Result<T>> result;
         ~Shared() { lib.g_object_unref(cancellable); }
     };
-    auto shared = std::make_shared<Shared>(**lib, (*lib)->g_cancellable_new());
-    std::thread([shared, call = std::move(call)] {
-        auto r = call(shared->lib, shared->cancellable);
-        const std::lock_guard lock(shared->mutex);
-        shared->result.emplace(std::move(r));
-        shared->done.notify_one();
+    auto shared = std::make_shared<Shared>(**lib, (*lib)->g_cancellable_new(), calls);
+    std::thread([shared, call = std::move(call),
+                 cancellable = test_uncancellable() ? nullptr : shared->cancellable] {
+        auto r = call(shared->lib, cancellable);
+        shared->calls->end([&] { shared->result.emplace(std::move(r)); });
     }).detach();
-    std::unique_lock lock(shared->mutex);
-    if (!shared->done.wait_for(lock, deadline, [&] { return shared->result.has_value(); })) {
+    // The result is written under the calls' lock, and read here once wait() has seen it.
+    if (!calls->wait(deadline, [&] { return shared->result.has_value(); })) {
         shared->lib.g_cancellable_cancel(shared->cancellable);
+        if (calls->cancelled()) {
+            return make_error(Errc::keyring_unavailable,
+                              "keyring: " + std::string(what) + ": credd is stopping");
+        }
         return make_error(Errc::keyring_unavailable,
                           "keyring: " + std::string(what) +
                               ": no answer from the Secret Service within " +
@@ -308,8 +322,10 @@ private:
 
 } // namespace
 
-KeyringKeyStore::KeyringKeyStore(std::string store_path, KeyringTimeouts timeouts)
-    : m_store_path(std::move(store_path)), m_timeouts(timeouts) {}
+KeyringKeyStore::KeyringKeyStore(std::string store_path, KeyringTimeouts timeouts,
+                                 std::shared_ptr<KeyringCalls> calls)
+    : m_store_path(std::move(store_path)), m_timeouts(timeouts),
+      m_calls(calls ? std::move(calls) : std::make_shared<KeyringCalls>()) {}
 
 std::string KeyringKeyStore::location() const {
     return "Secret Service item \"credd data key\" (store=" + m_store_path + ")";
@@ -326,21 +342,21 @@ Result<std::optional<Secret>> KeyringKeyStore::load() {
             return talk.read_key(path, prompt);
         };
     };
-    auto key = call_with_deadline<std::optional<Secret>>(m_timeouts.call, "reading the data key",
-                                                         read(false));
+    auto key = call_with_deadline<std::optional<Secret>>(m_calls, m_timeouts.call,
+                                                         "reading the data key", read(false));
     if (key || key.error() != Errc::keyring_locked || !has_display()) {
         return key;
     }
     // Locked, and someone may be at the screen: ask again with the unlock prompt, under
     // the longer deadline of a person typing a password.
-    return call_with_deadline<std::optional<Secret>>(m_timeouts.prompt, "unlocking the data key",
-                                                     read(true));
+    return call_with_deadline<std::optional<Secret>>(m_calls, m_timeouts.prompt,
+                                                     "unlocking the data key", read(true));
 }
 
 Result<void> KeyringKeyStore::save(const Secret& key) {
     const auto deadline = has_display() ? m_timeouts.prompt : m_timeouts.call;
     return call_with_deadline<void>(
-        deadline, "storing the data key",
+        m_calls, deadline, "storing the data key",
         [path = m_store_path, key = std::make_shared<Secret>(key.clone())](
             const LibSecretApi& lib, GCancellable* c) -> Result<void> {
             Conversation talk(lib, c);
@@ -368,7 +384,7 @@ Result<void> KeyringKeyStore::save(const Secret& key) {
 
 Result<void> KeyringKeyStore::erase() {
     return call_with_deadline<void>(
-        m_timeouts.call, "deleting the data key",
+        m_calls, m_timeouts.call, "deleting the data key",
         [path = m_store_path](const LibSecretApi& lib, GCancellable* c) -> Result<void> {
             Conversation talk(lib, c);
             if (auto opened = talk.open(); !opened) {

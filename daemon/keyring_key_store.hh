@@ -2,8 +2,10 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 
 #include "key_store.hh"
+#include "keyring_calls.hh"
 
 namespace credd {
 
@@ -22,7 +24,9 @@ struct KeyringTimeouts {
 // deadline (see the .cc). Owned by the KeyGate; calls are made on its worker thread.
 class KeyringKeyStore final : public KeyStore {
 public:
-    explicit KeyringKeyStore(std::string store_path, KeyringTimeouts timeouts = {});
+    // `calls` is shared by every key store of one daemon (null: one of its own).
+    explicit KeyringKeyStore(std::string store_path, KeyringTimeouts timeouts = {},
+                             std::shared_ptr<KeyringCalls> calls = nullptr);
     Result<std::optional<Secret>> load() override;
     Result<void> save(const Secret& key) override;
     Result<void> erase() override;
@@ -32,6 +36,7 @@ public:
 private:
     std::string m_store_path;
     KeyringTimeouts m_timeouts;
+    std::shared_ptr<KeyringCalls> m_calls;
 };
 
 } // namespace credd

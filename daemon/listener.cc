@@ -38,6 +38,23 @@ std::string errno_text(int err) {
     return std::strerror(err);
 }
 
+// What connect() to the socket at `path` answers: 0 when something accepts connections
+// there, else the errno. A non-blocking connect, so a full backlog (EAGAIN) answers at
+// once instead of waiting; it means a listener too.
+int probe_socket(const std::string& path) {
+    const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0) {
+        return errno;
+    }
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+    const int rc = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    const int err = rc == 0 ? 0 : errno;
+    ::close(fd);
+    return err;
+}
+
 // The owner of an existing lock, for the message: it wrote its pid there.
 std::string lock_holder(int fd) {
     char buf[32] = {};
@@ -92,7 +109,8 @@ Result<void> Listener::adopt() {
 }
 
 // One daemon per socket. The lock is taken before the socket is touched, so a socket
-// file found afterwards can only be a leftover of a daemon that died, and is replaced.
+// file found afterwards is no other hand-started credd's; bind() still asks it whether
+// anyone listens (systemd's credd.socket holds no lock) before replacing it.
 Result<void> Listener::lock() {
     const std::string path = m_options.socket_path + ".lock";
     m_lock_fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
@@ -126,6 +144,19 @@ Result<void> Listener::bind() {
         if (!S_ISSOCK(st.st_mode)) {
             return make_error(Errc::unsafe_path, path + ": exists and is not a socket",
                               "move it away: mv '" + path + "' '" + path + ".old'");
+        }
+        // Our lock only says no other credd started by hand holds it; the socket may
+        // still be served — by systemd's credd.socket while the service is idle, or by
+        // anything else. Only one nobody listens on (ECONNREFUSED) is stale.
+        if (const int err = probe_socket(path); err != ECONNREFUSED && err != ENOENT) {
+            return make_error(
+                Errc::already_running,
+                path + ": something is already listening on it" +
+                    (err == 0 ? std::string() : " (connect: " + errno_text(err) + ")") +
+                    "; not replacing it",
+                "use it (cred status): with credd.socket enabled, systemd starts credd on the "
+                "first connection; or stop that first (systemctl --user stop credd.socket "
+                "credd.service), or pass another --socket");
         }
         spdlog::info("replacing stale socket {}", path);
         ::unlink(path.c_str());

@@ -534,7 +534,9 @@ Result<void> LmdbStore::set_key(Sealer sealer) {
         return {};
     }
     // No key check yet. A store with sealed secrets (written before key checks existed)
-    // accepts a key only if it opens one of them; then the check is written once.
+    // accepts a key only if it opens one of them — any one: a corrupt blob must not make
+    // the right key look wrong — and refuses it only if it opens none; then the check is
+    // written once.
     {
         // Closed before the commit, which would otherwise free it under us.
         auto cursor = Cursor::open(txn->get(), m_dbs.secrets, m_dir);
@@ -543,8 +545,15 @@ Result<void> LmdbStore::set_key(Sealer sealer) {
         }
         MDB_val name{};
         MDB_val blob{};
-        if (mdb_cursor_get(cursor->get(), &name, &blob, MDB_FIRST) == 0 &&
-            !sealer.unseal(view_of(blob), associated_data(view_of(name)))) {
+        bool any = false;
+        bool opened_one = false;
+        for (int rc = mdb_cursor_get(cursor->get(), &name, &blob, MDB_FIRST);
+             rc == 0 && !opened_one; rc = mdb_cursor_get(cursor->get(), &name, &blob, MDB_NEXT)) {
+            any = true;
+            opened_one =
+                static_cast<bool>(sealer.unseal(view_of(blob), associated_data(view_of(name))));
+        }
+        if (any && !opened_one) {
             return wrong_key(m_dir);
         }
     }

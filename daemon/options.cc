@@ -20,8 +20,9 @@ options:
   --data-dir DIR         store directory (default $XDG_DATA_HOME/credd)
   --key-store STORE      where the data key that seals secrets lives: keyring (a
                          Secret Service item), file (a 0600 key file, by opt-in)
-                         or auto (default: the keyring; an existing key file when
-                         no keyring answers; never a new key file)
+                         or auto (default: the keyring item; else an existing key
+                         file, when no keyring answers or it holds no item; else
+                         a new keyring item; never a new key file)
   --key-file PATH        key file (default $XDG_CONFIG_HOME/credd/key)
   --keyring-timeout SECS longest one Secret Service call may take (default 10)
   --log-level LEVEL      trace, debug, info, warn, error or off (default info:
@@ -64,6 +65,61 @@ bool is_log_level(const std::string& s) {
     return false;
 }
 
+// The options that take a number: its range, and where it goes.
+struct NumberOption {
+    const char* flag;
+    long min;
+    long max;
+    void (*set)(DaemonOptions&, long);
+};
+
+constexpr NumberOption number_options[] = {
+    {"--idle-timeout", 1, 86400,
+     [](DaemonOptions& o, long n) { o.idle_timeout = std::chrono::seconds(n); }},
+    {"--max-connections", 1, 65536,
+     [](DaemonOptions& o, long n) { o.max_connections = static_cast<std::size_t>(n); }},
+    {"--keyring-timeout", 1, 600,
+     [](DaemonOptions& o, long n) { o.keyring_timeout = std::chrono::seconds(n); }},
+    {"--ready-fd", 0, 65535, [](DaemonOptions& o, long n) { o.ready_fd = static_cast<int>(n); }},
+    {"--exit-idle-time", 1, 86400,
+     [](DaemonOptions& o, long n) { o.exit_idle_time = std::chrono::seconds(n); }},
+};
+
+// Sets one option that takes a value (`flag` without its "=value").
+Result<void> set_option(DaemonOptions& o, const std::string& flag, const std::string& value) {
+    for (const NumberOption& number : number_options) {
+        if (flag == number.flag) {
+            auto n = parse_number(flag, value, number.min, number.max);
+            if (!n) {
+                return n.error();
+            }
+            number.set(o, *n);
+            return {};
+        }
+    }
+    if (flag == "--socket") {
+        o.socket_path = value;
+    } else if (flag == "--data-dir") {
+        o.data_dir = value;
+    } else if (flag == "--key-file") {
+        o.key_file = value;
+    } else if (flag == "--key-store") {
+        if (value != "file" && value != "keyring" && value != "auto") {
+            return usage_error("--key-store: \"" + value +
+                               "\" is not a key store; use keyring, file or auto");
+        }
+        o.key_store = value;
+    } else if (flag == "--log-level") {
+        if (!is_log_level(value)) {
+            return usage_error("--log-level: unknown level \"" + value + '"');
+        }
+        o.log_level = value;
+    } else {
+        return usage_error("unknown option \"" + flag + '"');
+    }
+    return {};
+}
+
 } // namespace
 
 Result<DaemonOptions> parse_daemon_options(const std::vector<std::string>& args) {
@@ -94,55 +150,8 @@ Result<DaemonOptions> parse_daemon_options(const std::vector<std::string>& args)
             }
             value = args[++i];
         }
-        if (flag == "--socket") {
-            o.socket_path = value;
-        } else if (flag == "--data-dir") {
-            o.data_dir = value;
-        } else if (flag == "--key-file") {
-            o.key_file = value;
-        } else if (flag == "--key-store") {
-            if (value != "file" && value != "keyring" && value != "auto") {
-                return usage_error("--key-store: \"" + value +
-                                   "\" is not a key store; use keyring, file or auto");
-            }
-            o.key_store = value;
-        } else if (flag == "--log-level") {
-            if (!is_log_level(value)) {
-                return usage_error("--log-level: unknown level \"" + value + '"');
-            }
-            o.log_level = value;
-        } else if (flag == "--idle-timeout") {
-            auto n = parse_number(flag, value, 1, 86400);
-            if (!n) {
-                return n.error();
-            }
-            o.idle_timeout = std::chrono::seconds(*n);
-        } else if (flag == "--max-connections") {
-            auto n = parse_number(flag, value, 1, 65536);
-            if (!n) {
-                return n.error();
-            }
-            o.max_connections = static_cast<std::size_t>(*n);
-        } else if (flag == "--keyring-timeout") {
-            auto n = parse_number(flag, value, 1, 600);
-            if (!n) {
-                return n.error();
-            }
-            o.keyring_timeout = std::chrono::seconds(*n);
-        } else if (flag == "--ready-fd") {
-            auto n = parse_number(flag, value, 0, 65535);
-            if (!n) {
-                return n.error();
-            }
-            o.ready_fd = static_cast<int>(*n);
-        } else if (flag == "--exit-idle-time") {
-            auto n = parse_number(flag, value, 1, 86400);
-            if (!n) {
-                return n.error();
-            }
-            o.exit_idle_time = std::chrono::seconds(*n);
-        } else {
-            return usage_error("unknown option \"" + flag + '"');
+        if (auto set = set_option(o, flag, value); !set) {
+            return set.error();
         }
     }
     return o;

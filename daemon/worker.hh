@@ -15,7 +15,13 @@ namespace credd {
 // back to the I/O thread. Owned by the Daemon; destroying it waits for queued jobs.
 class Worker {
 public:
-    explicit Worker(boost::asio::io_context& io);
+    // finish_queued (store writes): the I/O loop stays alive until every submitted job's
+    // `done` has run, and destruction runs the queued jobs first. drop_queued (key store
+    // calls, which KeyGate::cancel() makes return at once): no job keeps the loop alive,
+    // and destruction waits only for the job in hand, dropping queued ones; each job owns
+    // what it touches.
+    enum class on_exit { finish_queued, drop_queued };
+    explicit Worker(boost::asio::io_context& io, on_exit mode = on_exit::finish_queued);
     ~Worker();
     Worker(const Worker&) = delete;
     Worker& operator=(const Worker&) = delete;

@@ -1,5 +1,6 @@
 // The data key in a real Secret Service: gnome-keyring on a private D-Bus session bus.
 #include <filesystem>
+#include <future>
 #include <map>
 #include <string>
 #include <vector>
@@ -286,6 +287,29 @@ TEST_F(Keyring, MigrationRoundTripsKeyringFileKeyring) {
     expect_all_served(tokens);
 }
 
+TEST_F(Keyring, AfterAMigrationTheOldExplicitKeyStoreSaysWhereTheKeyWent) {
+    ASSERT_TRUE(m_daemon->stop().exited_with(0));
+    restart(options({}, "keyring"));
+    const std::string token = make_token("pinned");
+    add_all({{"pinned", token}});
+    const ProcessResult r = cred_on_bus({"keystore", "migrate", "--to", "file"});
+    ASSERT_EQ(r.exit_code(), 0) << r.describe();
+    EXPECT_TRUE(contains(m_daemon->log(), "start it next time with --key-store=file"));
+
+    ASSERT_TRUE(m_daemon->stop().exited_with(0));
+    restart(options({}, "keyring"));
+    const json::object i = settled_info();
+    EXPECT_EQ(key_error_code(i), "key_unavailable");
+    const std::string text = json::serialize(i);
+    EXPECT_TRUE(contains(text, m_dirs.key_file() + " holds one")) << text;
+    EXPECT_TRUE(contains(text, "start credd with --key-store=file")) << text;
+    EXPECT_EQ(error_code_of(rpc("token.get", {{"name", "pinned"}})), "key_unavailable");
+
+    ASSERT_TRUE(m_daemon->stop().exited_with(0));
+    restart(options({}, "file"));
+    expect_all_served({{"pinned", token}});
+}
+
 // Killed at each step of a migration, the daemon comes back with every credential, and
 // running the migration again finishes it.
 struct Interruption {
@@ -358,7 +382,75 @@ TEST_F(Keyring, AHungKeyringCostsOnlyItsDeadline) {
     EXPECT_NE(result_of(rpc("credential.list")), nullptr);
     EXPECT_LT(std::chrono::steady_clock::now() - info_before, 500ms);
     m_bus.thaw_keyring();
-    expect_all_served({{"hung", token}});
+    // The abandoned call may still be returning (no second call starts meanwhile): the
+    // key comes with the next request after it has.
+    EXPECT_TRUE(wait_until([&] { return get_token({{"name", "hung"}}).is(token); }, 15s));
+}
+
+// How many threads `pid` has (/proc/PID/task), or 0 if it cannot be read.
+std::size_t thread_count(pid_t pid) {
+    std::size_t n = 0;
+    std::error_code ec;
+    for (auto it = fs::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec);
+         !ec && it != fs::directory_iterator(); it.increment(ec)) {
+        ++n;
+    }
+    return n;
+}
+
+TEST_F(Keyring, SigtermWhileTheKeyWaitsOnAHungKeyringExitsAtOnce) {
+    settled_info();
+    const std::string token = make_token("stopping");
+    add_all({{"stopping", token}});
+    m_bus.freeze_keyring();
+    ASSERT_TRUE(m_daemon->stop().exited_with(0));
+    // The default deadline, 10 s, and a call that ignores cancellation: the key load is
+    // stuck in it, and its thread stays stuck while credd exits.
+    restart(options({{"CREDD_TEST_KEYRING_UNCANCELLABLE", "1"}}));
+    ASSERT_EQ(text_of(info(), "key_state"), "loading");
+    // A request that may be waiting for the key when SIGTERM comes (or not read yet).
+    auto waiting = std::async(std::launch::async, [socket = m_daemon->socket_path()] {
+        RpcClient client(socket);
+        return client.call("token.get", {{"name", "stopping"}});
+    });
+    const auto before = std::chrono::steady_clock::now();
+    const ExitStatus status = m_daemon->stop();
+    const auto took = std::chrono::steady_clock::now() - before;
+    EXPECT_TRUE(status.exited_with(0)) << status.describe();
+    EXPECT_LT(took, 5s) << "credd(1) promises an exit within 5 s of SIGTERM";
+    const json::value answer = waiting.get();
+    EXPECT_EQ(result_of(answer), nullptr) << "no key, yet a token: " << json::serialize(answer);
+}
+
+TEST_F(Keyring, PollingAHungKeyringKeepsAtMostOneStuckThread) {
+    settled_info();
+    const std::string token = make_token("polled");
+    add_all({{"polled", token}});
+    m_bus.freeze_keyring();
+    ASSERT_TRUE(m_daemon->stop().exited_with(0));
+    // Calls that ignore cancellation, as one stuck where GIO does not honour it: each
+    // stays stuck until the keyring answers.
+    DaemonOptions o = options({{"CREDD_TEST_KEYRING_UNCANCELLABLE", "1"}});
+    o.args = {"--keyring-timeout", "1"};
+    restart(o);
+    const json::value first = rpc("token.get", {{"name", "polled"}});
+    EXPECT_EQ(error_code_of(first), "keyring_unavailable") << json::serialize(first);
+    const std::size_t baseline = thread_count(m_daemon->pid());
+    ASSERT_GT(baseline, 0u);
+    const auto before = std::chrono::steady_clock::now();
+    for (int i = 0; i < 8; ++i) {
+        const json::value again = rpc("token.get", {{"name", "polled"}});
+        EXPECT_EQ(error_code_of(again), "keyring_unavailable") << json::serialize(again);
+        EXPECT_TRUE(contains(json::serialize(again), "still not returned"))
+            << json::serialize(again);
+    }
+    EXPECT_LT(std::chrono::steady_clock::now() - before, 4s)
+        << "while a call is stuck, the next ones are answered at once";
+    EXPECT_LE(thread_count(m_daemon->pid()), baseline)
+        << "each poll of a hung keyring left a thread behind";
+    m_bus.thaw_keyring();
+    // Once the stuck call returns, the next request tries again and gets the key.
+    EXPECT_TRUE(wait_until([&] { return get_token({{"name", "polled"}}).is(token); }, 15s));
 }
 
 // No Secret Service on the bus (a server, an SSH session).

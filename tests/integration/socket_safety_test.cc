@@ -1,6 +1,7 @@
 // Socket hygiene: private socket directory, one daemon per socket, stale sockets,
 // clean shutdown, and peers of another uid refused.
 #include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -8,7 +9,9 @@
 #include <gtest/gtest.h>
 
 #include <fcntl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "daemon_process.hh"
@@ -257,6 +260,36 @@ TEST_F(SocketDirRefusal, OverlongSocketPathIsRefused) {
     EXPECT_FALSE(r.status.timed_out);
     EXPECT_NE(r.exit_code(), 0) << r.describe();
     EXPECT_EQ(r.status.signal, 0) << "crashed on a long path: " << r.describe();
+}
+
+// A socket that is listened on without our lock (systemd's credd.socket while the
+// service is idle): a credd started by hand must not take it over.
+TEST_F(SocketDirRefusal, SocketSomeoneElseListensOnIsRefusedAndLeftAlone) {
+    ASSERT_EQ(::mkdir(m_dirs.socket_dir().c_str(), 0700), 0);
+    const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    ASSERT_GE(fd, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    const std::string path = m_dirs.socket();
+    std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+    ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    ASSERT_EQ(::listen(fd, 8), 0);
+    struct stat before {};
+    ASSERT_EQ(::lstat(path.c_str(), &before), 0);
+
+    const ProcessResult r = run_credd(m_dirs);
+    EXPECT_FALSE(r.status.timed_out) << "credd took over a socket someone listens on";
+    EXPECT_NE(r.exit_code(), 0) << r.describe();
+    EXPECT_TRUE(contains(r.err, "already listening")) << r.describe();
+    EXPECT_TRUE(contains(r.err, "systemctl --user stop credd.socket")) << r.describe();
+    struct stat after {};
+    ASSERT_EQ(::lstat(path.c_str(), &after), 0) << "the socket file was removed";
+    EXPECT_EQ(after.st_ino, before.st_ino) << "the socket file was replaced";
+    // Still ours: a connection reaches our listening socket.
+    const int client = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    EXPECT_EQ(::connect(client, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    ::close(client);
+    ::close(fd);
 }
 
 } // namespace

@@ -537,5 +537,26 @@ TEST_F(LmdbStoreTest, AStoreFromBeforeKeyChecksAcceptsOnlyTheKeyThatOpensIt) {
     EXPECT_TRUE(store->verify_key(sealer_of('k'))) << "the key check was written";
 }
 
+TEST_F(LmdbStoreTest, AStoreFromBeforeKeyChecksWithACorruptFirstBlobStillTakesItsKey) {
+    put_two_and_close(); // sealed with 'k', no key check written
+    {
+        RawEnv raw(m_dir);
+        std::string blob = raw.get("secrets", "a"); // "a" is the first blob a cursor meets
+        blob[blob.size() / 2] = static_cast<char>(blob[blob.size() / 2] ^ 0x01);
+        raw.put("secrets", "a", blob);
+        raw.commit();
+    }
+    auto store = open_keyless(m_dir);
+    ASSERT_TRUE(store);
+    const auto other = store->set_key(sealer_of('x'));
+    ASSERT_FALSE(other) << "a key that opens no blob is refused";
+    EXPECT_EQ(other.error().code, Errc::key_unavailable);
+    ASSERT_TRUE(store->set_key(sealer_of('k'))) << "\"b\" opens with it";
+    const auto all = load(*store);
+    EXPECT_TRUE(is_corrupt(find(all, "a")));
+    EXPECT_TRUE(has_token(find(all, "b"), token_b));
+    EXPECT_TRUE(store->verify_key(sealer_of('k'))) << "the key check was written";
+}
+
 } // namespace
 } // namespace credd

@@ -122,24 +122,12 @@ bool Broker::is_servable(const Entry& e, UnixMs now) {
 }
 
 const Broker::Entry* Broker::best_match(const TokenQuery& q, UnixMs now) const {
-    const auto bucket = m_by_origin.find(q.url->origin());
-    if (bucket == m_by_origin.end()) {
-        return nullptr;
-    }
     // A username may be asked for explicitly or come with the URL (https://bob@host).
     const auto& user = q.username ? q.username : q.url->username;
     const Entry* best = nullptr;
     MatchRank best_rank;
-    for (const Entry* e : bucket->second) {
-        const auto& m = e->record.match;
-        if (!path_has_prefix(q.url->path, m.path)) {
-            continue;
-        }
-        if (user && m.username && *user != *m.username) {
-            continue;
-        }
-        const bool asked = user.has_value();
-        const auto rank = match_rank(e->record, is_servable(*e, now), asked);
+    for (const Entry* e : candidates(*q.url, user)) {
+        const auto rank = match_rank(e->record, is_servable(*e, now), user.has_value());
         if (!best || rank < best_rank) {
             best = e;
             best_rank = rank;
@@ -412,7 +400,9 @@ bool serves_already(const CredentialRecord& r, const std::optional<SecretMateria
     if (!secrets || !secrets->token.equals(s.secrets.token.expose())) {
         return false;
     }
-    if (s.expires_at && s.expires_at != r.expires_at) {
+    // Compared in whole seconds: git carries expiry as unix seconds, so the expiry it
+    // stores back is the one credd answered with its milliseconds cut off.
+    if (s.expires_at && (!r.expires_at || *s.expires_at / 1000 != *r.expires_at / 1000)) {
         return false;
     }
     return s.secrets.refresh_token.empty() ||
@@ -421,7 +411,8 @@ bool serves_already(const CredentialRecord& r, const std::optional<SecretMateria
 
 } // namespace
 
-std::vector<const Broker::Entry*> Broker::candidates(const Url& url) const {
+std::vector<const Broker::Entry*> Broker::candidates(const Url& url,
+                                                     const std::optional<std::string>& user) const {
     std::vector<const Entry*> out;
     const auto bucket = m_by_origin.find(url.origin());
     if (bucket == m_by_origin.end()) {
@@ -429,22 +420,28 @@ std::vector<const Broker::Entry*> Broker::candidates(const Url& url) const {
     }
     for (const Entry* e : bucket->second) {
         const auto& m = e->record.match;
-        if (path_has_prefix(url.path, m.path) &&
-            !(url.username && m.username && *url.username != *m.username)) {
+        if (path_has_prefix(url.path, m.path) && !(user && m.username && *user != *m.username)) {
             out.push_back(e);
         }
     }
     return out;
 }
 
-Result<NewCredential> Broker::stored_credential(HelperStore& s) const {
+Result<NewCredential> Broker::stored_credential(HelperStore& s, const Entry* best) const {
     NewCredential c;
     const std::string wanted = s.match.to_string();
-    for (const Entry* e : candidates(s.match)) {
+    for (const Entry* e : candidates(s.match, s.match.username)) {
         if (e->record.kind == kind_static && e->record.match.to_string() == wanted &&
             e->record.match.username == s.match.username) {
             c.record = e->record; // keeps the name, labels and creation time
         }
+    }
+    // The credential that answered still holds this very token: what the helper stores
+    // back (with the username git prompted for, or a newer expiry) is that credential,
+    // never a second one that would outrank it.
+    if (c.record.name.empty() && best && best->record.kind == kind_static && best->secrets &&
+        best->secrets->token.equals(s.secrets.token.expose())) {
+        c.record = best->record;
     }
     if (c.record.name.empty()) {
         c.record.name = helper_credential_name(s.source, s.match);
@@ -483,7 +480,7 @@ void Broker::store(HelperStore request, std::function<void(Result<StoreOutcome>)
             done(StoreOutcome{StoreAction::unchanged, best->record.name});
             return finish_change();
         }
-        auto credential = stored_credential(*pending);
+        auto credential = stored_credential(*pending, best);
         if (!credential) {
             done(credential.error());
             return finish_change();
@@ -511,7 +508,7 @@ void Broker::erase(HelperErase request, std::function<void(Result<EraseOutcome>)
     auto pending = std::make_shared<HelperErase>(std::move(request));
     enqueue([this, pending, done = std::move(done)] {
         auto outcome = std::make_shared<EraseOutcome>();
-        for (const Entry* e : candidates(pending->match)) {
+        for (const Entry* e : candidates(pending->match, pending->match.username)) {
             const auto& name = e->record.name;
             if (e->record.kind != kind_static) {
                 (mark_token_rejected(*e, pending->token) ? outcome->rejected : outcome->kept)
@@ -520,8 +517,10 @@ void Broker::erase(HelperErase request, std::function<void(Result<EraseOutcome>)
             }
             // Compared here, inside the change queue, so no store can slip in between
             // the comparison and the removal: a stale erase never deletes a newer token.
-            const bool same = !pending->token ||
-                              (e->secrets && e->secrets->token.equals(pending->token->expose()));
+            // Without a token, a helper that names itself removes only what it stored.
+            const bool same = pending->token
+                                  ? e->secrets && e->secrets->token.equals(pending->token->expose())
+                                  : !pending->source || is_stored_by(e->record, *pending->source);
             (same ? outcome->removed : outcome->kept).push_back(name);
         }
         commit_removals(outcome, done);

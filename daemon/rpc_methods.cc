@@ -538,15 +538,20 @@ json::array names_array(const std::vector<std::string>& names, const json::stora
 
 void credential_erase(RpcCall call) {
     const auto& p = call.params;
-    if (auto known = check_known(p, {"url", "username", "secret"}); !known) {
+    if (auto known = check_known(p, {"source", "url", "username", "secret"}); !known) {
         return call.reply(known.error());
     }
+    auto source = protocol::get_optional_string(p, "source");
     auto match = get_helper_match(p);
     auto token = get_secret_member(p, "token", false);
-    if (auto e = first_error(match, token)) {
+    if (auto e = first_error(source, match, token)) {
         return call.reply(*e);
     }
-    HelperErase request{std::move(*match), std::nullopt};
+    if (*source && **source != "git" && **source != "docker") {
+        return call.reply(
+            make_error(Errc::invalid_params, "\"source\" must be \"git\" or \"docker\""));
+    }
+    HelperErase request{std::move(*match), std::nullopt, std::move(*source)};
     if (!token->empty()) {
         request.token = std::move(*token);
     }

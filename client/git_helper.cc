@@ -17,6 +17,7 @@
 #include "secret_request.hh"
 #include "stdin_reader.hh"
 #include "terminal_text.hh"
+#include "url.hh"
 
 namespace credd {
 
@@ -45,17 +46,35 @@ std::optional<std::int64_t> int_member(const json::object& o, std::string_view k
     return v && v->is_int64() ? std::optional<std::int64_t>(v->get_int64()) : std::nullopt;
 }
 
+bool is_bearer(const git::Request& r) {
+    return lower(r.authtype) == "bearer";
+}
+
 std::string_view string_member(const json::object& o, std::string_view key) {
     const auto* v = o.if_contains(key);
     return v && v->is_string() ? std::string_view(v->get_string()) : std::string_view{};
 }
 
-int get(const git::Request& request, const std::string& url, DaemonClient& daemon) {
+// token.get, asking for a refresh token git stored; a daemon older than that parameter
+// refuses it (unknown parameters are refused), and is asked again without it.
+Result<json::value> call_token_get(const git::Request& request, const std::string& url,
+                                   DaemonClient& daemon) {
     json::object params{{"url", url}, {"with_refresh_token", true}};
     if (request.username && !request.username->empty()) {
         params["username"] = *request.username;
     }
-    auto result = daemon.call(protocol::method::token_get, params, 30s);
+    auto result = daemon.call(protocol::method::token_get, params, key_call_timeout);
+    if (!result && result.error().code == Errc::invalid_params) {
+        params.erase("with_refresh_token");
+        result = daemon.call(protocol::method::token_get, params, key_call_timeout);
+    }
+    return result;
+}
+
+// Every get failure exits 0 (at most one line on stderr), so git goes on to the next
+// helper or asks the user.
+int get(const git::Request& request, const std::string& url, DaemonClient& daemon) {
+    auto result = call_token_get(request, url, daemon);
     if (!result) {
         // Nothing found: say nothing, so git asks the next helper or the user.
         if (result.error().code != Errc::not_found) {
@@ -66,7 +85,7 @@ int get(const git::Request& request, const std::string& url, DaemonClient& daemo
     const auto* o = result->if_object();
     if (!o) {
         say(make_error(Errc::parse_error, "daemon answer is not an object"));
-        return exit_failed;
+        return exit_ok;
     }
     git::Answer answer;
     if (const auto username = string_member(*o, "username"); !username.empty()) {
@@ -81,57 +100,53 @@ int get(const git::Request& request, const std::string& url, DaemonClient& daemo
     auto text = git::format_answer(answer, request);
     if (!text) {
         say(text.error());
-        return exit_failed;
+        return exit_ok;
     }
     auto printed = print_stdout(*text);
     wipe(*text);
     return printed ? exit_ok : exit_failed;
 }
 
-// A request whose params carry secrets, sent with every copy in wiped memory.
-template <class Fill>
-Result<json::value> call_with_secrets(DaemonClient& daemon, std::string_view method,
-                                      std::size_t content, Fill fill) {
-    if (!SecretRequest::fits_in_line(content)) {
-        return make_error(Errc::invalid_params, "the credential is too large for credd");
-    }
-    SecretRequest request(content);
-    std::string line;
-    {
-        json::object params(request.storage());
-        fill(params, request.storage());
-        if (auto written = SecretRequest::write_line(line, 1, method, params); !written) {
-            return written.error();
-        }
-    }
-    return daemon.call_line(line, 5000ms);
+// What git used to authenticate: the password, or with authtype=Bearer (git ≥ 2.46,
+// e.g. after credd answered a bearer token) the `credential`, which then has no password.
+const Secret& used_token(const git::Request& r) {
+    return r.password.empty() && is_bearer(r) ? r.credential : r.password;
 }
 
 int store(const git::Request& r, const std::string& url, DaemonClient& daemon) {
     // git asks every helper to store a credential that worked; one marked ephemeral
     // (git ≥ 2.46, e.g. a one-time bearer token) must not be kept.
-    if (r.ephemeral || !r.username || r.username->empty() || r.password.empty()) {
+    const Secret& token = used_token(r);
+    const bool bearer = r.password.empty() && is_bearer(r);
+    const bool has_username = r.username && !r.username->empty();
+    if (r.ephemeral || token.empty() || (!bearer && !has_username)) {
         return exit_ok;
     }
-    const std::size_t content =
-        url.size() + r.username->size() + r.password.size() + r.oauth_refresh_token.size() + 64;
-    auto result = call_with_secrets(
+    const std::size_t content = url.size() + r.username.value_or("").size() + token.size() +
+                                r.oauth_refresh_token.size() + 64;
+    auto result = call_with_secret(
         daemon, protocol::method::credential_store, content,
         [&](json::object& params, const json::storage_ptr& sp) {
             params["source"] = "git";
             params["url"] = url;
-            params["username"] = *r.username;
+            if (has_username) {
+                params["username"] = *r.username;
+            }
             if (r.password_expiry_utc) {
                 params["expires_at"] = *r.password_expiry_utc * 1000;
             }
+            if (bearer) {
+                params["labels"] = json::object({{"auth", "bearer"}}, sp);
+            }
             json::object secret(sp);
-            secret["token"] = json::string_view(r.password.expose().data(), r.password.size());
+            secret["token"] = json::string_view(token.expose().data(), token.size());
             if (!r.oauth_refresh_token.empty()) {
                 secret["refresh_token"] = json::string_view(r.oauth_refresh_token.expose().data(),
                                                             r.oauth_refresh_token.size());
             }
             params["secret"] = std::move(secret);
-        });
+        },
+        key_call_timeout);
     if (!result) {
         say(result.error());
         return exit_failed;
@@ -139,21 +154,25 @@ int store(const git::Request& r, const std::string& url, DaemonClient& daemon) {
     return exit_ok;
 }
 
+// Without a token (git forgets a host) the daemon removes only what git stored.
 int erase(const git::Request& r, const std::string& url, DaemonClient& daemon) {
-    const std::size_t content = url.size() + r.username.value_or("").size() + r.password.size();
-    auto result = call_with_secrets(daemon, protocol::method::credential_erase, content,
-                                    [&](json::object& params, const json::storage_ptr& sp) {
-                                        params["url"] = url;
-                                        if (r.username && !r.username->empty()) {
-                                            params["username"] = *r.username;
-                                        }
-                                        if (!r.password.empty()) {
-                                            json::object secret(sp);
-                                            secret["token"] = json::string_view(
-                                                r.password.expose().data(), r.password.size());
-                                            params["secret"] = std::move(secret);
-                                        }
-                                    });
+    const Secret& token = used_token(r);
+    const std::size_t content = url.size() + r.username.value_or("").size() + token.size() + 64;
+    auto result = call_with_secret(
+        daemon, protocol::method::credential_erase, content,
+        [&](json::object& params, const json::storage_ptr& sp) {
+            params["source"] = "git";
+            params["url"] = url;
+            if (r.username && !r.username->empty()) {
+                params["username"] = *r.username;
+            }
+            if (!token.empty()) {
+                json::object secret(sp);
+                secret["token"] = json::string_view(token.expose().data(), token.size());
+                params["secret"] = std::move(secret);
+            }
+        },
+        key_call_timeout);
     if (!result) {
         say(result.error());
         return exit_failed;

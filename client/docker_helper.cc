@@ -57,7 +57,7 @@ int get(DaemonClient& daemon, std::string& input) {
     if (!url) {
         return fail(url.error());
     }
-    auto result = daemon.call(protocol::method::token_get, {{"url", *url}}, 30s);
+    auto result = daemon.call(protocol::method::token_get, {{"url", *url}}, key_call_timeout);
     if (!result) {
         return fail(result.error());
     }
@@ -84,32 +84,23 @@ int store(DaemonClient& daemon, std::string& input) {
     auto url = docker::match_url(request->server_url);
     const std::size_t content =
         request->server_url.size() * 2 + request->username.size() + request->secret.size() + 64;
-    if (!url || request->secret.empty() || !SecretRequest::fits_in_line(content)) {
-        return fail(!url ? "no credentials server URL"
-                         : "credentials secret is empty or too "
-                           "large");
+    if (!url || request->secret.empty()) {
+        return fail(!url ? "no credentials server URL" : "credentials secret is empty");
     }
-    SecretRequest secret_request(content);
-    std::string line;
-    {
-        json::object params(secret_request.storage());
-        params["source"] = "docker";
-        params["url"] = *url;
-        params["username"] = request->username;
-        // docker lists its servers under the name it stored them with.
-        params["labels"] =
-            json::object({{"docker.server", request->server_url}}, secret_request.storage());
-        json::object secret(secret_request.storage());
-        secret["token"] =
-            json::string_view(request->secret.expose().data(), request->secret.size());
-        params["secret"] = std::move(secret);
-        if (auto written =
-                SecretRequest::write_line(line, 1, protocol::method::credential_store, params);
-            !written) {
-            return fail(written.error());
-        }
-    }
-    auto result = daemon.call_line(line, 5000ms);
+    auto result = call_with_secret(
+        daemon, protocol::method::credential_store, content,
+        [&](json::object& params, const json::storage_ptr& sp) {
+            params["source"] = "docker";
+            params["url"] = *url;
+            params["username"] = request->username;
+            // docker lists its servers under the name it stored them with.
+            params["labels"] = json::object({{"docker.server", request->server_url}}, sp);
+            json::object secret(sp);
+            secret["token"] =
+                json::string_view(request->secret.expose().data(), request->secret.size());
+            params["secret"] = std::move(secret);
+        },
+        key_call_timeout);
     return result ? exit_ok : fail(result.error());
 }
 
@@ -118,7 +109,9 @@ int erase(DaemonClient& daemon, std::string& input) {
     if (!url) {
         return fail(url.error());
     }
-    auto result = daemon.call(protocol::method::credential_erase, {{"url", *url}}, 5000ms);
+    // Only what docker stored: a credential the user added is not docker's to log out of.
+    auto result = daemon.call(protocol::method::credential_erase,
+                              {{"source", "docker"}, {"url", *url}}, key_call_timeout);
     if (!result) {
         return fail(result.error());
     }
@@ -140,7 +133,7 @@ std::string label_or(const json::object& credential, std::string_view label,
 }
 
 int list(DaemonClient& daemon) {
-    auto result = daemon.call(protocol::method::credential_list, {}, 5000ms);
+    auto result = daemon.call(protocol::method::credential_list, {}, key_call_timeout);
     if (!result) {
         return fail(result.error());
     }
@@ -150,8 +143,10 @@ int list(DaemonClient& daemon) {
         return fail("daemon answer has no credentials");
     }
     std::vector<std::pair<std::string, std::string>> entries;
+    // docker's list is of its own logins: only credentials docker stored.
     for (const auto& c : credentials->get_array()) {
-        if (const auto* obj = c.if_object()) {
+        const auto* obj = c.if_object();
+        if (obj && label_or(*obj, "source", "") == "docker") {
             const auto* user = obj->if_contains("username");
             entries.emplace_back(label_or(*obj, "docker.server", "url"),
                                  user && user->is_string() ? std::string(user->get_string())

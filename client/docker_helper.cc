@@ -1,7 +1,6 @@
 // docker-credential-credd: the verbs, each one daemon call.
 #include "docker_helper.hh"
 
-#include <chrono>
 #include <string>
 #include <utility>
 #include <vector>
@@ -11,6 +10,7 @@
 #include "commands.hh"
 #include "daemon_client.hh"
 #include "docker_credential.hh"
+#include "exit_code.hh"
 #include "output.hh"
 #include "protocol.hh"
 #include "secret.hh"
@@ -24,10 +24,6 @@ namespace json = boost::json;
 
 namespace {
 
-using namespace std::chrono_literals;
-
-constexpr int exit_ok = 0;
-constexpr int exit_failed = 1;
 constexpr std::size_t max_input_bytes = 64 * 1024;
 
 constexpr std::string_view usage =
@@ -36,7 +32,7 @@ constexpr std::string_view usage =
 // docker reads a helper's failure from its stdout: one line, never a secret.
 int fail(std::string_view message) {
     (void)print_stdout(printable(message) + '\n');
-    return exit_failed;
+    return helper_exit_failed;
 }
 
 int fail(const Error& e) {
@@ -73,7 +69,7 @@ int get(DaemonClient& daemon, std::string& input) {
         std::string_view(token->get_string()));
     auto printed = print_stdout(text);
     wipe(text);
-    return printed ? exit_ok : exit_failed;
+    return printed ? helper_exit_ok : helper_exit_failed;
 }
 
 int store(DaemonClient& daemon, std::string& input) {
@@ -101,7 +97,7 @@ int store(DaemonClient& daemon, std::string& input) {
             params["secret"] = std::move(secret);
         },
         key_call_timeout);
-    return result ? exit_ok : fail(result.error());
+    return result ? helper_exit_ok : fail(result.error());
 }
 
 int erase(DaemonClient& daemon, std::string& input) {
@@ -120,7 +116,7 @@ int erase(DaemonClient& daemon, std::string& input) {
     if (!removed || !removed->is_array() || removed->get_array().empty()) {
         return fail(docker::not_found_message);
     }
-    return exit_ok;
+    return helper_exit_ok;
 }
 
 std::string label_or(const json::object& credential, std::string_view label,
@@ -153,7 +149,8 @@ int list(DaemonClient& daemon) {
                                                            : std::string());
         }
     }
-    return print_stdout(docker::format_list(std::move(entries))) ? exit_ok : exit_failed;
+    return print_stdout(docker::format_list(std::move(entries))) ? helper_exit_ok
+                                                                 : helper_exit_failed;
 }
 
 } // namespace
@@ -161,15 +158,16 @@ int list(DaemonClient& daemon) {
 int run_docker_helper(std::span<const std::string_view> args) {
     if (args.size() != 1) {
         (void)print_stdout(usage);
-        return exit_failed;
+        return helper_exit_failed;
     }
     const std::string_view verb = args[0];
     if (verb == "version" || verb == "--version" || verb == "-v") {
-        return print_stdout("docker-credential-credd (credd) " CREDD_VERSION "\n") ? exit_ok
-                                                                                   : exit_failed;
+        return print_stdout("docker-credential-credd (credd) " CREDD_VERSION "\n")
+                   ? helper_exit_ok
+                   : helper_exit_failed;
     }
     if (verb == "--help" || verb == "-h") {
-        return print_stdout(usage) ? exit_ok : exit_failed;
+        return print_stdout(usage) ? helper_exit_ok : helper_exit_failed;
     }
     if (verb != "get" && verb != "store" && verb != "erase" && verb != "list") {
         return fail("Unknown credential action `" + printable(verb.substr(0, 100)) + '`');

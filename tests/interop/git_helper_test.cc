@@ -331,6 +331,7 @@ public:
         m_thread = std::thread([this] { serve(); });
     }
     ~CannedDaemon() {
+        ::shutdown(m_fd, SHUT_RDWR); // wakes an accept() for an answer nobody asked for
         m_thread.join();
         ::close(m_fd);
     }

@@ -30,7 +30,7 @@ using namespace std::chrono_literals;
 
 constexpr auto call_timeout = 5000ms;
 // Later kinds refresh inside token.get, waiting on an identity provider.
-constexpr auto token_timeout = 30000ms;
+constexpr auto token_timeout = key_call_timeout;
 
 Error malformed_answer(std::string_view what) {
     return make_error(Errc::parse_error, "daemon answer has no " + std::string(what));
@@ -143,35 +143,28 @@ Result<void> run_one(const cli::TokenCommand& c, DaemonClient& daemon) {
 
 // Builds and sends credential.add with every copy of the secret in wipeable memory.
 Result<json::value> send_add(const cli::AddCommand& c, const Secret& secret, DaemonClient& daemon) {
-    if (!SecretRequest::fits_in_line(content_size(c, secret))) {
-        return make_error(Errc::invalid_params, "add: the request would exceed 65536 bytes");
-    }
-    SecretRequest request(content_size(c, secret));
-    json::object params(request.storage());
-    params.reserve(7);
-    params["name"] = c.name;
-    params["url"] = c.url;
-    params["kind"] = "static";
-    if (c.username) {
-        params["username"] = *c.username;
-    }
-    if (c.expires_at) {
-        params["expires_at"] = *c.expires_at;
-    }
-    if (!c.labels.empty()) {
-        params["labels"] = labels_object(c.labels, request.storage());
-    }
-    json::object secret_object(request.storage());
-    secret_object["token"] = json::string_view(secret.expose().data(), secret.size());
-    params["secret"] = std::move(secret_object);
-    std::string line;
-    if (auto written = SecretRequest::write_line(line, 1, method::credential_add, params);
-        !written) {
-        return written.error();
-    }
+    auto fill = [&](json::object& params, const json::storage_ptr& sp) {
+        params.reserve(7);
+        params["name"] = c.name;
+        params["url"] = c.url;
+        params["kind"] = "static";
+        if (c.username) {
+            params["username"] = *c.username;
+        }
+        if (c.expires_at) {
+            params["expires_at"] = *c.expires_at;
+        }
+        if (!c.labels.empty()) {
+            params["labels"] = labels_object(c.labels, sp);
+        }
+        json::object secret_object(sp);
+        secret_object["token"] = json::string_view(secret.expose().data(), secret.size());
+        params["secret"] = std::move(secret_object);
+    };
     // As long as token.get's: the daemon may first have to fetch the data key from a
     // keyring, which it bounds with its own deadline.
-    return daemon.call_line(line, token_timeout);
+    return call_with_secret(daemon, method::credential_add, content_size(c, secret), fill,
+                            token_timeout);
 }
 
 Result<void> run_one(const cli::AddCommand& c, DaemonClient& daemon) {

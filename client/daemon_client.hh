@@ -14,6 +14,11 @@ namespace credd {
 
 class Connection;
 
+// For a method that needs the data key (a secret is read, written or compared): the
+// daemon may first wait for the key from a keyring, bounded by its own deadline and
+// perhaps an unlock prompt. Other methods answer at once.
+inline constexpr std::chrono::milliseconds key_call_timeout{30'000};
+
 struct DaemonClientOptions {
     std::string socket_path;
     bool autostart = true;         // false with CREDD_NO_AUTOSTART=1

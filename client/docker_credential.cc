@@ -3,9 +3,13 @@
 
 #include <algorithm>
 #include <memory>
+#include <new>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/static_resource.hpp>
+
+#include "json_text.hh"
+#include "url.hh"
 
 namespace credd::docker {
 
@@ -17,47 +21,9 @@ bool is_space(char c) {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
 }
 
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out) {
-        c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
-    }
-    return out;
-}
-
 bool is_docker_hub(std::string_view host) {
     return host == "docker.io" || host == "index.docker.io" || host == "registry-1.docker.io" ||
            host == "registry.hub.docker.com";
-}
-
-// A JSON string as Go's encoding/json writes it, straight into `out`.
-void append_go_string(std::string& out, std::string_view s) {
-    static constexpr char hex[] = "0123456789abcdef";
-    out += '"';
-    for (char ch : s) {
-        const auto c = static_cast<unsigned char>(ch);
-        if (c == '"' || c == '\\') {
-            out += '\\';
-            out += ch;
-        } else if (c == '\n') {
-            out += "\\n";
-        } else if (c == '\r') {
-            out += "\\r";
-        } else if (c == '\t') {
-            out += "\\t";
-        } else if (c < 0x20 || c == '<' || c == '>' || c == '&') {
-            out += "\\u00";
-            out += hex[c >> 4];
-            out += hex[c & 0xf];
-        } else {
-            out += ch;
-        }
-    }
-    out += '"';
-}
-
-std::size_t go_string_bound(std::string_view s) {
-    return s.size() * 6 + 2;
 }
 
 } // namespace
@@ -77,20 +43,18 @@ std::optional<std::string> match_url(std::string_view server) {
     if (server.empty()) {
         return std::nullopt;
     }
-    std::string scheme = "https";
-    if (const auto sep = server.find("://"); sep != std::string_view::npos) {
-        scheme = lower(server.substr(0, sep));
-        server.remove_prefix(sep + 3);
+    // docker writes a bare registry ("ghcr.io", "reg:5000") as often as a URL.
+    const std::string text = server.find("://") == std::string_view::npos
+                                 ? "https://" + std::string(server)
+                                 : std::string(server);
+    const auto url = parse_url(text);
+    if (!url) {
+        return std::nullopt;
     }
-    std::string_view authority = server.substr(0, server.find('/'));
-    if (const auto at = authority.rfind('@'); at != std::string_view::npos) {
-        authority.remove_prefix(at + 1);
-    }
-    std::string host = lower(authority);
-    if (is_docker_hub(host)) {
+    if (!url->port && is_docker_hub(url->host)) {
         return std::string(docker_hub_url);
     }
-    return scheme + "://" + host;
+    return url->origin();
 }
 
 Result<StoreRequest> parse_store(std::string_view input) {
@@ -98,7 +62,7 @@ Result<StoreRequest> parse_store(std::string_view input) {
     const std::size_t size = input.size() * 2 + 4096;
     auto arena = std::make_unique<unsigned char[]>(size);
     Result<StoreRequest> out = make_error(Errc::parse_error, "");
-    {
+    try {
         json::static_resource resource(arena.get(), size);
         boost::system::error_code ec;
         const json::value v = json::parse(input, ec, json::storage_ptr(&resource));
@@ -117,6 +81,10 @@ Result<StoreRequest> parse_store(std::string_view input) {
             out = StoreRequest{std::string(field("ServerURL")), std::string(field("Username")),
                                Secret(field("Secret"))};
         }
+    } catch (const std::bad_alloc&) {
+        // Input crafted to need more than the arena ([0,0,0,…], many tiny members): the
+        // static resource throws. Refused like any other bad JSON, and wiped all the same.
+        out = make_error(Errc::parse_error, "invalid character in the credentials JSON");
     }
     wipe(arena.get(), size);
     return out;
@@ -126,14 +94,14 @@ std::string format_get(std::string_view server_url, std::string_view username,
                        std::string_view secret) {
     std::string out;
     // Sized once: a reallocation would leave a copy of the secret behind, unwiped.
-    out.reserve(64 + go_string_bound(server_url) + go_string_bound(username) +
-                go_string_bound(secret));
+    out.reserve(64 + json_string_bound(server_url) + json_string_bound(username) +
+                json_string_bound(secret));
     out += R"({"ServerURL":)";
-    append_go_string(out, server_url);
+    append_json_string(out, server_url, HtmlEscape::yes);
     out += R"(,"Username":)";
-    append_go_string(out, username);
+    append_json_string(out, username, HtmlEscape::yes);
     out += R"(,"Secret":)";
-    append_go_string(out, secret);
+    append_json_string(out, secret, HtmlEscape::yes);
     out += "}\n";
     return out;
 }
@@ -150,9 +118,9 @@ std::string format_list(std::vector<std::pair<std::string, std::string>> entries
         if (!first) {
             out += ',';
         }
-        append_go_string(out, server);
+        append_json_string(out, server, HtmlEscape::yes);
         out += ':';
-        append_go_string(out, username);
+        append_json_string(out, username, HtmlEscape::yes);
         previous = server;
         first = false;
     }

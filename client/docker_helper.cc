@@ -1,7 +1,6 @@
 // docker-credential-credd: the verbs, each one daemon call.
 #include "docker_helper.hh"
 
-#include <chrono>
 #include <string>
 #include <utility>
 #include <vector>
@@ -11,6 +10,7 @@
 #include "commands.hh"
 #include "daemon_client.hh"
 #include "docker_credential.hh"
+#include "exit_code.hh"
 #include "output.hh"
 #include "protocol.hh"
 #include "secret.hh"
@@ -24,10 +24,6 @@ namespace json = boost::json;
 
 namespace {
 
-using namespace std::chrono_literals;
-
-constexpr int exit_ok = 0;
-constexpr int exit_failed = 1;
 constexpr std::size_t max_input_bytes = 64 * 1024;
 
 constexpr std::string_view usage =
@@ -36,7 +32,7 @@ constexpr std::string_view usage =
 // docker reads a helper's failure from its stdout: one line, never a secret.
 int fail(std::string_view message) {
     (void)print_stdout(printable(message) + '\n');
-    return exit_failed;
+    return helper_exit_failed;
 }
 
 int fail(const Error& e) {
@@ -57,7 +53,7 @@ int get(DaemonClient& daemon, std::string& input) {
     if (!url) {
         return fail(url.error());
     }
-    auto result = daemon.call(protocol::method::token_get, {{"url", *url}}, 30s);
+    auto result = daemon.call(protocol::method::token_get, {{"url", *url}}, key_call_timeout);
     if (!result) {
         return fail(result.error());
     }
@@ -73,7 +69,7 @@ int get(DaemonClient& daemon, std::string& input) {
         std::string_view(token->get_string()));
     auto printed = print_stdout(text);
     wipe(text);
-    return printed ? exit_ok : exit_failed;
+    return printed ? helper_exit_ok : helper_exit_failed;
 }
 
 int store(DaemonClient& daemon, std::string& input) {
@@ -84,33 +80,24 @@ int store(DaemonClient& daemon, std::string& input) {
     auto url = docker::match_url(request->server_url);
     const std::size_t content =
         request->server_url.size() * 2 + request->username.size() + request->secret.size() + 64;
-    if (!url || request->secret.empty() || !SecretRequest::fits_in_line(content)) {
-        return fail(!url ? "no credentials server URL"
-                         : "credentials secret is empty or too "
-                           "large");
+    if (!url || request->secret.empty()) {
+        return fail(!url ? "no credentials server URL" : "credentials secret is empty");
     }
-    SecretRequest secret_request(content);
-    std::string line;
-    {
-        json::object params(secret_request.storage());
-        params["source"] = "docker";
-        params["url"] = *url;
-        params["username"] = request->username;
-        // docker lists its servers under the name it stored them with.
-        params["labels"] =
-            json::object({{"docker.server", request->server_url}}, secret_request.storage());
-        json::object secret(secret_request.storage());
-        secret["token"] =
-            json::string_view(request->secret.expose().data(), request->secret.size());
-        params["secret"] = std::move(secret);
-        if (auto written =
-                SecretRequest::write_line(line, 1, protocol::method::credential_store, params);
-            !written) {
-            return fail(written.error());
-        }
-    }
-    auto result = daemon.call_line(line, 5000ms);
-    return result ? exit_ok : fail(result.error());
+    auto result = call_with_secret(
+        daemon, protocol::method::credential_store, content,
+        [&](json::object& params, const json::storage_ptr& sp) {
+            params["source"] = "docker";
+            params["url"] = *url;
+            params["username"] = request->username;
+            // docker lists its servers under the name it stored them with.
+            params["labels"] = json::object({{"docker.server", request->server_url}}, sp);
+            json::object secret(sp);
+            secret["token"] =
+                json::string_view(request->secret.expose().data(), request->secret.size());
+            params["secret"] = std::move(secret);
+        },
+        key_call_timeout);
+    return result ? helper_exit_ok : fail(result.error());
 }
 
 int erase(DaemonClient& daemon, std::string& input) {
@@ -118,7 +105,9 @@ int erase(DaemonClient& daemon, std::string& input) {
     if (!url) {
         return fail(url.error());
     }
-    auto result = daemon.call(protocol::method::credential_erase, {{"url", *url}}, 5000ms);
+    // Only what docker stored: a credential the user added is not docker's to log out of.
+    auto result = daemon.call(protocol::method::credential_erase,
+                              {{"source", "docker"}, {"url", *url}}, key_call_timeout);
     if (!result) {
         return fail(result.error());
     }
@@ -127,7 +116,7 @@ int erase(DaemonClient& daemon, std::string& input) {
     if (!removed || !removed->is_array() || removed->get_array().empty()) {
         return fail(docker::not_found_message);
     }
-    return exit_ok;
+    return helper_exit_ok;
 }
 
 std::string label_or(const json::object& credential, std::string_view label,
@@ -140,7 +129,7 @@ std::string label_or(const json::object& credential, std::string_view label,
 }
 
 int list(DaemonClient& daemon) {
-    auto result = daemon.call(protocol::method::credential_list, {}, 5000ms);
+    auto result = daemon.call(protocol::method::credential_list, {}, key_call_timeout);
     if (!result) {
         return fail(result.error());
     }
@@ -150,15 +139,18 @@ int list(DaemonClient& daemon) {
         return fail("daemon answer has no credentials");
     }
     std::vector<std::pair<std::string, std::string>> entries;
+    // docker's list is of its own logins: only credentials docker stored.
     for (const auto& c : credentials->get_array()) {
-        if (const auto* obj = c.if_object()) {
+        const auto* obj = c.if_object();
+        if (obj && label_or(*obj, "source", "") == "docker") {
             const auto* user = obj->if_contains("username");
             entries.emplace_back(label_or(*obj, "docker.server", "url"),
                                  user && user->is_string() ? std::string(user->get_string())
                                                            : std::string());
         }
     }
-    return print_stdout(docker::format_list(std::move(entries))) ? exit_ok : exit_failed;
+    return print_stdout(docker::format_list(std::move(entries))) ? helper_exit_ok
+                                                                 : helper_exit_failed;
 }
 
 } // namespace
@@ -166,15 +158,16 @@ int list(DaemonClient& daemon) {
 int run_docker_helper(std::span<const std::string_view> args) {
     if (args.size() != 1) {
         (void)print_stdout(usage);
-        return exit_failed;
+        return helper_exit_failed;
     }
     const std::string_view verb = args[0];
     if (verb == "version" || verb == "--version" || verb == "-v") {
-        return print_stdout("docker-credential-credd (credd) " CREDD_VERSION "\n") ? exit_ok
-                                                                                   : exit_failed;
+        return print_stdout("docker-credential-credd (credd) " CREDD_VERSION "\n")
+                   ? helper_exit_ok
+                   : helper_exit_failed;
     }
     if (verb == "--help" || verb == "-h") {
-        return print_stdout(usage) ? exit_ok : exit_failed;
+        return print_stdout(usage) ? helper_exit_ok : helper_exit_failed;
     }
     if (verb != "get" && verb != "store" && verb != "erase" && verb != "list") {
         return fail("Unknown credential action `" + printable(verb.substr(0, 100)) + '`');

@@ -2,7 +2,6 @@
 #include "exec_command.hh"
 
 #include <cerrno>
-#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -11,26 +10,20 @@
 #include <unistd.h>
 
 #include "daemon_client.hh"
+#include "named_token.hh"
 #include "output.hh"
-#include "protocol.hh"
 #include "secret.hh"
 
 namespace credd {
 
 Result<void> run_exec(const cli::ExecCommand& c, DaemonClient& daemon) {
-    auto result = daemon.call(protocol::method::token_get, {{"name", c.name}},
-                              std::chrono::milliseconds(30000));
-    if (!result) {
-        return result.error();
-    }
-    const auto* obj = result->if_object();
-    const auto* token = obj ? obj->if_contains("token") : nullptr;
-    if (!token || !token->is_string()) {
-        return make_error(Errc::parse_error, "daemon answer has no token");
+    auto named = NamedToken::fetch(daemon, c.name);
+    if (!named) {
+        return named.error();
     }
     // The environment, not argv: argv is world-readable in /proc/PID/cmdline, a
-    // process's environment only to its owner.
-    if (::setenv(c.env_var.c_str(), token->get_string().c_str(), 1) != 0) {
+    // process's environment only to its owner. (json::string is NUL-terminated.)
+    if (::setenv(c.env_var.c_str(), named->token().data(), 1) != 0) {
         return make_error(Errc::io_error,
                           "exec: setenv " + c.env_var + ": " + std::strerror(errno));
     }

@@ -17,6 +17,11 @@ enum class ExitCode : int {
 
 ExitCode exit_code_for(Errc code);
 
+// git's and docker's credential helpers: their callers tell only success from failure
+// (git's helper also exits 2 on a usage error).
+inline constexpr int helper_exit_ok = 0;
+inline constexpr int helper_exit_failed = 1;
+
 inline int to_int(ExitCode code) {
     return static_cast<int>(code);
 }

@@ -1,7 +1,6 @@
 // git-credential-credd: read git's request, ask credd, answer in git's format.
 #include "git_helper.hh"
 
-#include <chrono>
 #include <optional>
 #include <string>
 
@@ -9,6 +8,7 @@
 
 #include "commands.hh"
 #include "daemon_client.hh"
+#include "exit_code.hh"
 #include "full_write.hh"
 #include "git_credential.hh"
 #include "output.hh"
@@ -17,6 +17,7 @@
 #include "secret_request.hh"
 #include "stdin_reader.hh"
 #include "terminal_text.hh"
+#include "url.hh"
 
 namespace credd {
 
@@ -24,10 +25,6 @@ namespace json = boost::json;
 
 namespace {
 
-using namespace std::chrono_literals;
-
-constexpr int exit_ok = 0;
-constexpr int exit_failed = 1;
 constexpr int exit_usage = 2;
 
 // git shows a helper's stderr to the user as it is: one line, no secrets.
@@ -45,28 +42,46 @@ std::optional<std::int64_t> int_member(const json::object& o, std::string_view k
     return v && v->is_int64() ? std::optional<std::int64_t>(v->get_int64()) : std::nullopt;
 }
 
+bool is_bearer(const git::Request& r) {
+    return lower(r.authtype) == "bearer";
+}
+
 std::string_view string_member(const json::object& o, std::string_view key) {
     const auto* v = o.if_contains(key);
     return v && v->is_string() ? std::string_view(v->get_string()) : std::string_view{};
 }
 
-int get(const git::Request& request, const std::string& url, DaemonClient& daemon) {
+// token.get, asking for a refresh token git stored; a daemon older than that parameter
+// refuses it (unknown parameters are refused), and is asked again without it.
+Result<json::value> call_token_get(const git::Request& request, const std::string& url,
+                                   DaemonClient& daemon) {
     json::object params{{"url", url}, {"with_refresh_token", true}};
     if (request.username && !request.username->empty()) {
         params["username"] = *request.username;
     }
-    auto result = daemon.call(protocol::method::token_get, params, 30s);
+    auto result = daemon.call(protocol::method::token_get, params, key_call_timeout);
+    if (!result && result.error().code == Errc::invalid_params) {
+        params.erase("with_refresh_token");
+        result = daemon.call(protocol::method::token_get, params, key_call_timeout);
+    }
+    return result;
+}
+
+// Every get failure exits 0 (at most one line on stderr), so git goes on to the next
+// helper or asks the user.
+int get(const git::Request& request, const std::string& url, DaemonClient& daemon) {
+    auto result = call_token_get(request, url, daemon);
     if (!result) {
         // Nothing found: say nothing, so git asks the next helper or the user.
         if (result.error().code != Errc::not_found) {
             say(result.error());
         }
-        return exit_ok;
+        return helper_exit_ok;
     }
     const auto* o = result->if_object();
     if (!o) {
         say(make_error(Errc::parse_error, "daemon answer is not an object"));
-        return exit_failed;
+        return helper_exit_ok;
     }
     git::Answer answer;
     if (const auto username = string_member(*o, "username"); !username.empty()) {
@@ -81,84 +96,81 @@ int get(const git::Request& request, const std::string& url, DaemonClient& daemo
     auto text = git::format_answer(answer, request);
     if (!text) {
         say(text.error());
-        return exit_failed;
+        return helper_exit_ok;
     }
     auto printed = print_stdout(*text);
     wipe(*text);
-    return printed ? exit_ok : exit_failed;
+    return printed ? helper_exit_ok : helper_exit_failed;
 }
 
-// A request whose params carry secrets, sent with every copy in wiped memory.
-template <class Fill>
-Result<json::value> call_with_secrets(DaemonClient& daemon, std::string_view method,
-                                      std::size_t content, Fill fill) {
-    if (!SecretRequest::fits_in_line(content)) {
-        return make_error(Errc::invalid_params, "the credential is too large for credd");
+// What git used to authenticate: the password, or with authtype=Bearer (git ≥ 2.46,
+// e.g. after credd answered a bearer token) the `credential`, which then has no password.
+const Secret& used_token(const git::Request& r) {
+    return r.password.empty() && is_bearer(r) ? r.credential : r.password;
+}
+
+// store's and erase's request: source, url and username as git gave them, and what
+// `more` adds. A failure is one stderr line and exit 1.
+int send_change(std::string_view method, const git::Request& r, const std::string& url,
+                std::size_t secret_bytes, DaemonClient& daemon, const SecretParamsFill& more) {
+    const std::size_t content = url.size() + r.username.value_or("").size() + secret_bytes + 64;
+    auto result = call_with_secret(
+        daemon, method, content,
+        [&](json::object& params, const json::storage_ptr& sp) {
+            params["source"] = "git";
+            params["url"] = url;
+            if (r.username && !r.username->empty()) {
+                params["username"] = *r.username;
+            }
+            more(params, sp);
+        },
+        key_call_timeout);
+    if (!result) {
+        say(result.error());
+        return helper_exit_failed;
     }
-    SecretRequest request(content);
-    std::string line;
-    {
-        json::object params(request.storage());
-        fill(params, request.storage());
-        if (auto written = SecretRequest::write_line(line, 1, method, params); !written) {
-            return written.error();
-        }
-    }
-    return daemon.call_line(line, 5000ms);
+    return helper_exit_ok;
+}
+
+json::string_view view(const Secret& s) {
+    return json::string_view(s.expose().data(), s.size());
 }
 
 int store(const git::Request& r, const std::string& url, DaemonClient& daemon) {
     // git asks every helper to store a credential that worked; one marked ephemeral
     // (git ≥ 2.46, e.g. a one-time bearer token) must not be kept.
-    if (r.ephemeral || !r.username || r.username->empty() || r.password.empty()) {
-        return exit_ok;
+    const Secret& token = used_token(r);
+    const bool bearer = r.password.empty() && is_bearer(r);
+    if (r.ephemeral || token.empty() || (!bearer && (!r.username || r.username->empty()))) {
+        return helper_exit_ok;
     }
-    const std::size_t content =
-        url.size() + r.username->size() + r.password.size() + r.oauth_refresh_token.size() + 64;
-    auto result = call_with_secrets(
-        daemon, protocol::method::credential_store, content,
-        [&](json::object& params, const json::storage_ptr& sp) {
-            params["source"] = "git";
-            params["url"] = url;
-            params["username"] = *r.username;
-            if (r.password_expiry_utc) {
-                params["expires_at"] = *r.password_expiry_utc * 1000;
-            }
-            json::object secret(sp);
-            secret["token"] = json::string_view(r.password.expose().data(), r.password.size());
-            if (!r.oauth_refresh_token.empty()) {
-                secret["refresh_token"] = json::string_view(r.oauth_refresh_token.expose().data(),
-                                                            r.oauth_refresh_token.size());
-            }
-            params["secret"] = std::move(secret);
-        });
-    if (!result) {
-        say(result.error());
-        return exit_failed;
-    }
-    return exit_ok;
+    return send_change(protocol::method::credential_store, r, url,
+                       token.size() + r.oauth_refresh_token.size(), daemon,
+                       [&](json::object& params, const json::storage_ptr& sp) {
+                           if (r.password_expiry_utc) {
+                               params["expires_at"] = *r.password_expiry_utc * 1000;
+                           }
+                           if (bearer) {
+                               params["labels"] = json::object({{"auth", "bearer"}}, sp);
+                           }
+                           json::object secret(sp);
+                           secret["token"] = view(token);
+                           if (!r.oauth_refresh_token.empty()) {
+                               secret["refresh_token"] = view(r.oauth_refresh_token);
+                           }
+                           params["secret"] = std::move(secret);
+                       });
 }
 
+// Without a token (git forgets a host) the daemon removes only what git stored.
 int erase(const git::Request& r, const std::string& url, DaemonClient& daemon) {
-    const std::size_t content = url.size() + r.username.value_or("").size() + r.password.size();
-    auto result = call_with_secrets(daemon, protocol::method::credential_erase, content,
-                                    [&](json::object& params, const json::storage_ptr& sp) {
-                                        params["url"] = url;
-                                        if (r.username && !r.username->empty()) {
-                                            params["username"] = *r.username;
-                                        }
-                                        if (!r.password.empty()) {
-                                            json::object secret(sp);
-                                            secret["token"] = json::string_view(
-                                                r.password.expose().data(), r.password.size());
-                                            params["secret"] = std::move(secret);
-                                        }
-                                    });
-    if (!result) {
-        say(result.error());
-        return exit_failed;
-    }
-    return exit_ok;
+    const Secret& token = used_token(r);
+    return send_change(protocol::method::credential_erase, r, url, token.size(), daemon,
+                       [&](json::object& params, const json::storage_ptr& sp) {
+                           if (!token.empty()) {
+                               params["secret"] = json::object({{"token", view(token)}}, sp);
+                           }
+                       });
 }
 
 // --socket PATH / --socket=PATH before the operation; nothing else is ours to take.
@@ -183,7 +195,7 @@ Result<std::optional<std::string>> socket_option(std::span<const std::string_vie
 int run_git_helper(std::span<const std::string_view> args) {
     const auto operation = git::operation_of(args);
     if (operation == git::Operation::unknown) {
-        return exit_ok; // git may add operations; helpers must ignore them
+        return helper_exit_ok; // git may add operations; helpers must ignore them
     }
     auto socket = socket_option(args.first(args.size() - 1));
     if (!socket) {
@@ -193,17 +205,17 @@ int run_git_helper(std::span<const std::string_view> args) {
     auto input = read_all_stdin(git::max_input_bytes);
     if (!input) {
         say(input.error());
-        return exit_failed;
+        return helper_exit_failed;
     }
     auto request = git::parse_request(*input);
     wipe(*input);
     if (!request) {
         say(request.error());
-        return exit_failed;
+        return helper_exit_failed;
     }
     const auto url = git::credd_url(*request);
     if (!url) {
-        return exit_ok; // no protocol or host: nothing credd could match
+        return helper_exit_ok; // no protocol or host: nothing credd could match
     }
     DaemonClient daemon(daemon_client_options(*socket));
     switch (operation) {
@@ -216,7 +228,7 @@ int run_git_helper(std::span<const std::string_view> args) {
     case git::Operation::unknown:
         break;
     }
-    return exit_ok;
+    return helper_exit_ok;
 }
 
 } // namespace credd

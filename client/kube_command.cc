@@ -1,15 +1,13 @@
 // `cred kube`: token.get by name, printed as a client.authentication.k8s.io ExecCredential.
 #include "kube_command.hh"
 
-#include <chrono>
 #include <cstdlib>
 
 #include <boost/json/parse.hpp>
 
-#include "daemon_client.hh"
 #include "json_text.hh"
+#include "named_token.hh"
 #include "output.hh"
-#include "protocol.hh"
 #include "secret.hh"
 
 namespace credd {
@@ -49,23 +47,12 @@ std::string format_exec_credential(std::string_view api_version, std::string_vie
 }
 
 Result<void> run_kube(const cli::KubeCommand& c, DaemonClient& daemon) {
-    auto result = daemon.call(protocol::method::token_get, {{"name", c.name}},
-                              std::chrono::milliseconds(30000));
-    if (!result) {
-        return result.error();
-    }
-    const auto* obj = result->if_object();
-    const auto* token = obj ? obj->if_contains("token") : nullptr;
-    const auto* expires = obj ? obj->if_contains("expires_at") : nullptr;
-    if (!token || !token->is_string()) {
-        return make_error(Errc::parse_error, "daemon answer has no token");
-    }
-    std::optional<UnixMs> expires_at;
-    if (expires && expires->is_int64()) {
-        expires_at = expires->get_int64();
+    auto named = NamedToken::fetch(daemon, c.name);
+    if (!named) {
+        return named.error();
     }
     std::string text = format_exec_credential(kube_api_version(std::getenv("KUBERNETES_EXEC_INFO")),
-                                              std::string_view(token->get_string()), expires_at);
+                                              named->token(), named->expires_at());
     auto printed = print_stdout(text);
     wipe(text);
     return printed;

@@ -3,6 +3,7 @@
 
 #include <boost/json/serializer.hpp>
 
+#include "daemon_client.hh"
 #include "protocol.hh"
 #include "secret.hh"
 
@@ -61,6 +62,24 @@ Result<void> SecretRequest::write_line(std::string& out, std::uint64_t id, std::
     out[length++] = '\n';
     out.resize(length);
     return {};
+}
+
+Result<boost::json::value> call_with_secret(DaemonClient& daemon, std::string_view method,
+                                            std::size_t content_bytes, const SecretParamsFill& fill,
+                                            std::chrono::milliseconds timeout) {
+    if (!SecretRequest::fits_in_line(content_bytes)) {
+        return too_long();
+    }
+    SecretRequest request(content_bytes);
+    std::string line;
+    {
+        boost::json::object params(request.storage());
+        fill(params, request.storage());
+        if (auto written = SecretRequest::write_line(line, 1, method, params); !written) {
+            return written.error();
+        }
+    }
+    return daemon.call_line(line, timeout);
 }
 
 } // namespace credd

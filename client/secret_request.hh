@@ -1,8 +1,10 @@
 // SecretRequest: a request whose parameters carry a secret, built so that every copy can be wiped.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -10,10 +12,13 @@
 #include <boost/json/object.hpp>
 #include <boost/json/static_resource.hpp>
 #include <boost/json/storage_ptr.hpp>
+#include <boost/json/value.hpp>
 
 #include "error.hh"
 
 namespace credd {
+
+class DaemonClient;
 
 // Owns an arena that the parameter object must be allocated from (storage()), and
 // wipes it when destroyed: with the general heap, the JSON strings holding the secret
@@ -43,5 +48,15 @@ private:
     std::unique_ptr<unsigned char[]> m_arena;
     boost::json::static_resource m_resource;
 };
+
+// The one way a request carrying a secret is made: `fill` puts the params into an
+// object allocated from the request's arena (`content_bytes` bounds the strings it
+// adds), the line is written in place and sent, and every copy is wiped. Refuses
+// (invalid_params) content that cannot fit in a request line.
+using SecretParamsFill =
+    std::function<void(boost::json::object& params, const boost::json::storage_ptr& storage)>;
+Result<boost::json::value> call_with_secret(DaemonClient& daemon, std::string_view method,
+                                            std::size_t content_bytes, const SecretParamsFill& fill,
+                                            std::chrono::milliseconds timeout);
 
 } // namespace credd

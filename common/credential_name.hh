@@ -13,4 +13,7 @@ inline constexpr std::size_t max_credential_name_bytes = 128;
 // would need quoted. [A-Za-z0-9][A-Za-z0-9._@+-]{0,127}
 bool is_valid_name(std::string_view name);
 
+// Whether `c` may appear in a name (anywhere but first, which must be a letter or digit).
+bool is_name_char(char c);
+
 } // namespace credd

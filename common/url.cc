@@ -8,8 +8,6 @@
 
 namespace credd {
 
-namespace {
-
 std::string lower(std::string_view s) {
     std::string out(s);
     std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) {
@@ -17,6 +15,8 @@ std::string lower(std::string_view s) {
     });
     return out;
 }
+
+namespace {
 
 std::optional<std::uint16_t> default_port(std::string_view scheme) {
     if (scheme == "https") {

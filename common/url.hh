@@ -29,6 +29,9 @@ struct Url {
 
 Result<Url> parse_url(std::string_view text);
 
+// `s` with ASCII letters in lower case (URL schemes and hosts, protocol keywords).
+std::string lower(std::string_view s);
+
 // Whether `path` lies under `prefix`, compared whole segment by segment
 // ("/org" covers "/org" and "/org/repo", not "/organisation").
 bool path_has_prefix(std::string_view path, std::string_view prefix);

@@ -91,6 +91,9 @@ struct StoreOutcome {
 struct HelperErase {
     Url match; // with the username when the helper gave one
     std::optional<Secret> token;
+    // The helper asking ("git", "docker"): without a token, only credentials labelled
+    // source=<it> are removed. Unset (no helper named itself): every static one.
+    std::optional<std::string> source;
 };
 
 struct EraseOutcome {
@@ -128,8 +131,9 @@ public:
     // is replaced, or one is created under helper_credential_name().
     void store(HelperStore request, std::function<void(Result<StoreOutcome>)> done);
     // git's and docker's `erase`, as one change: each static credential the URL lookup
-    // would consider is removed when it holds `token` (compared in constant time) or
-    // when no token was given; one holding another token is newer and is kept.
+    // would consider is removed when it holds `token` (compared in constant time), or,
+    // without a token, when `source` stored it (any static one when no source is given);
+    // one holding another token is newer and is kept.
     // Credentials credd refreshes go to mark_token_rejected().
     void erase(HelperErase request, std::function<void(Result<EraseOutcome>)> done);
     // Hands the data key to the Store (which checks it is the store's own) and opens the
@@ -157,8 +161,11 @@ private:
     const Entry* best_match(const TokenQuery& query, UnixMs now) const;
     Result<TokenView> serve(const Entry& e, const TokenQuery& query, UnixMs now) const;
     CredentialView view_of(const Entry& e, UnixMs now) const;
-    std::vector<const Entry*> candidates(const Url& url) const;
-    Result<NewCredential> stored_credential(HelperStore& request) const;
+    // The credentials a URL lookup considers: same origin, path prefix, and no other
+    // username than `user` (when one is asked for).
+    std::vector<const Entry*> candidates(const Url& url,
+                                         const std::optional<std::string>& user) const;
+    Result<NewCredential> stored_credential(HelperStore& request, const Entry* best) const;
     void commit_add(std::shared_ptr<NewCredential> pending,
                     std::function<void(Result<AddOutcome>)> done);
     void commit_removals(std::shared_ptr<EraseOutcome> outcome,

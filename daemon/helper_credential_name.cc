@@ -20,12 +20,6 @@ std::uint64_t fnv1a64(std::string_view bytes) {
     return h;
 }
 
-char name_char(char c) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '.' || c == '_' || c == '@' || c == '+' || c == '-';
-    return ok ? c : '_';
-}
-
 } // namespace
 
 std::string helper_credential_name(std::string_view source, const Url& given) {
@@ -54,7 +48,7 @@ std::string helper_credential_name(std::string_view source, const Url& given) {
     std::string name(source);
     name += '-';
     for (char c : readable) {
-        name += name_char(c);
+        name += is_name_char(c) ? c : '_';
     }
     name += '-';
     static constexpr char hex[] = "0123456789abcdef";

@@ -8,8 +8,10 @@
 #include <unistd.h>
 
 #include "broker.hh"
+#include "helper_methods.hh"
 #include "key_gate.hh"
 #include "protocol.hh"
+#include "rpc_params.hh"
 
 namespace credd {
 
@@ -17,34 +19,7 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr std::size_t max_labels = 64;
-constexpr std::size_t max_label_bytes = 256;
 constexpr std::int64_t max_min_valid_s = 366LL * 86400;
-
-// Unknown parameters are refused rather than ignored, so a misspelt option
-// ("expire_at") fails loudly instead of silently doing less than asked.
-Result<void> check_known(const json::object& params,
-                         std::initializer_list<std::string_view> known) {
-    for (const auto& kv : params) {
-        bool ok = false;
-        for (auto k : known) {
-            ok = ok || kv.key() == k;
-        }
-        if (!ok) {
-            return make_error(Errc::invalid_params,
-                              "unknown parameter \"" + std::string(kv.key()) + '"');
-        }
-    }
-    return {};
-}
-
-// The first failure among several parameter reads, in parameter order.
-template <class... Results>
-std::optional<Error> first_error(const Results&... results) {
-    std::optional<Error> first;
-    ((first || results ? void() : void(first = results.error())), ...);
-    return first;
-}
 
 json::value nullable(const std::optional<std::string>& s) {
     return s ? json::value(*s) : json::value(nullptr);
@@ -69,58 +44,8 @@ Result<std::string> get_name(const json::object& params) {
     return name;
 }
 
-Result<std::optional<Url>> get_url(const json::object& params) {
-    auto text = protocol::get_optional_string(params, "url");
-    if (!text) {
-        return text.error();
-    }
-    if (!*text) {
-        return std::optional<Url>{};
-    }
-    auto url = parse_url(**text);
-    if (!url) {
-        return url.error();
-    }
-    return std::optional<Url>(std::move(*url));
-}
-
-Result<std::map<std::string, std::string>> get_labels(const json::value& v) {
-    if (!v.is_object() || v.get_object().size() > max_labels) {
-        return make_error(Errc::invalid_params, "\"labels\" must be an object of at most 64 "
-                                                "string values");
-    }
-    std::map<std::string, std::string> labels;
-    for (const auto& kv : v.get_object()) {
-        if (!kv.value().is_string() || kv.key().empty() || kv.key().size() > max_label_bytes ||
-            kv.value().get_string().size() > max_label_bytes) {
-            return make_error(Errc::invalid_params, "label \"" + std::string(kv.key()) +
-                                                        "\": key and value must be strings of "
-                                                        "1 to 256 bytes");
-        }
-        labels.emplace(kv.key(), kv.value().get_string());
-    }
-    return labels;
-}
-
 const std::string& key_protection(const RpcContext& c) {
     return c.key_gate ? c.key_gate->protection() : c.info.key_protection;
-}
-
-// Runs `then` once the data key is loaded, or answers with why it is not. Only methods
-// that need a secret call this: the rest are served whatever the key's state. Once the
-// key is there (the common case) `then` runs at once, with nothing allocated for it.
-template <class Then>
-void with_key(RpcCall& call, Then then) {
-    KeyGate* gate = call.context.key_gate;
-    if (!gate || gate->state() == KeyState::ready) {
-        return then();
-    }
-    gate->when_ready([reply = call.reply, then = std::move(then)](Result<void> ready) mutable {
-        if (!ready) {
-            return reply(ready.error());
-        }
-        then();
-    });
 }
 
 json::value key_error_json(const KeyGate& gate, const json::storage_ptr& sp) {
@@ -440,128 +365,6 @@ void token_get(RpcCall call) {
             result["refresh_token"] = token->refresh_token;
         }
         reply(json::value(std::move(result)));
-    });
-}
-
-Result<Secret> get_secret_member(const json::object& p, std::string_view key, bool required) {
-    const auto* secret = p.if_contains("secret");
-    const auto* value =
-        secret && secret->is_object() ? secret->get_object().if_contains(key) : nullptr;
-    if (!value) {
-        if (required || (secret && !secret->is_object())) {
-            return make_error(Errc::invalid_params, "\"secret\" must be an object with a "
-                                                    "non-empty string \"token\"");
-        }
-        return Secret{};
-    }
-    if (!value->is_string() || value->get_string().empty()) {
-        return make_error(Errc::invalid_params,
-                          "\"secret." + std::string(key) + "\" must be a non-empty string");
-    }
-    return Secret(std::string_view(value->get_string()));
-}
-
-// The URL with the optional "username" folded in; refuses an empty username.
-Result<Url> get_helper_match(const json::object& p) {
-    auto url = get_url(p);
-    auto username = protocol::get_optional_string(p, "username");
-    if (auto e = first_error(url, username)) {
-        return *e;
-    }
-    if (!*url) {
-        return make_error(Errc::invalid_params, "missing parameter \"url\"");
-    }
-    if (*username && (*username)->empty()) {
-        return make_error(Errc::invalid_params, "\"username\" must not be empty");
-    }
-    Url match = std::move(**url);
-    if (*username) {
-        match.username = std::move(**username);
-    }
-    return match;
-}
-
-Result<HelperStore> parse_helper_store(const json::object& p) {
-    if (auto known =
-            check_known(p, {"source", "url", "username", "expires_at", "labels", "secret"});
-        !known) {
-        return known.error();
-    }
-    auto source = protocol::get_string(p, "source");
-    auto match = get_helper_match(p);
-    auto expires_at = protocol::get_optional_int(p, "expires_at");
-    auto token = get_secret_member(p, "token", true);
-    auto refresh_token = get_secret_member(p, "refresh_token", false);
-    if (auto e = first_error(source, match, expires_at, token, refresh_token)) {
-        return *e;
-    }
-    if (*source != "git" && *source != "docker") {
-        return make_error(Errc::invalid_params, "\"source\" must be \"git\" or \"docker\"");
-    }
-    HelperStore s{std::move(*source), std::move(*match), *expires_at, {}, {}};
-    s.secrets.token = std::move(*token);
-    s.secrets.refresh_token = std::move(*refresh_token);
-    if (const auto* labels = p.if_contains("labels")) {
-        auto parsed = get_labels(*labels);
-        if (!parsed) {
-            return parsed.error();
-        }
-        s.labels = std::move(*parsed);
-    }
-    return s;
-}
-
-void credential_store(RpcCall call) {
-    auto request = parse_helper_store(call.params);
-    if (!request) {
-        return call.reply(request.error());
-    }
-    auto pending = std::make_shared<HelperStore>(std::move(*request));
-    with_key(call, [&broker = call.context.broker, reply = call.reply, sp = call.storage, pending] {
-        broker.store(std::move(*pending), [reply, sp](auto outcome) {
-            if (!outcome) {
-                return reply(outcome.error());
-            }
-            reply(json::value(json::object(
-                {{"name", outcome->name}, {"action", store_action_name(outcome->action)}}, sp)));
-        });
-    });
-}
-
-json::array names_array(const std::vector<std::string>& names, const json::storage_ptr& sp) {
-    json::array out(sp);
-    for (const auto& n : names) {
-        out.push_back(json::value(n, sp));
-    }
-    return out;
-}
-
-void credential_erase(RpcCall call) {
-    const auto& p = call.params;
-    if (auto known = check_known(p, {"url", "username", "secret"}); !known) {
-        return call.reply(known.error());
-    }
-    auto match = get_helper_match(p);
-    auto token = get_secret_member(p, "token", false);
-    if (auto e = first_error(match, token)) {
-        return call.reply(*e);
-    }
-    HelperErase request{std::move(*match), std::nullopt};
-    if (!token->empty()) {
-        request.token = std::move(*token);
-    }
-    // The comparison needs the stored secrets, so the key.
-    auto pending = std::make_shared<HelperErase>(std::move(request));
-    with_key(call, [&broker = call.context.broker, reply = call.reply, sp = call.storage, pending] {
-        broker.erase(std::move(*pending), [reply, sp](auto outcome) {
-            if (!outcome) {
-                return reply(outcome.error());
-            }
-            reply(json::value(json::object({{"removed", names_array(outcome->removed, sp)},
-                                            {"rejected", names_array(outcome->rejected, sp)},
-                                            {"kept", names_array(outcome->kept, sp)}},
-                                           sp)));
-        });
     });
 }
 

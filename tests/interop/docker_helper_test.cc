@@ -127,13 +127,20 @@ TEST_F(DockerHelper, ListsServersAndUsernames) {
     EXPECT_EQ(empty.out, "{}\n");
     store(R"({"ServerURL":"https://index.docker.io/v1/","Username":"<token>","Secret":"a"})");
     store(R"({"ServerURL":"reg.example.com:5000","Username":"bob","Secret":"b"})");
+    // A credential the user added is not one of docker's logins: not listed.
     add_static({"ghcr", "https://ghcr.io", "c", "robot"});
     const auto r = docker_helper({"list"}, "");
     EXPECT_EQ(r.exit_code(), 0);
-    EXPECT_EQ(r.out,
-              R"({"https://ghcr.io":"robot","https://index.docker.io/v1/":"\u003ctoken\u003e",)"
-              R"("reg.example.com:5000":"bob"})"
-              "\n");
+    EXPECT_EQ(r.out, R"({"https://index.docker.io/v1/":"\u003ctoken\u003e",)"
+                     R"("reg.example.com:5000":"bob"})"
+                     "\n");
+}
+
+TEST_F(DockerHelper, LogoutNeverRemovesACredentialTheUserAdded) {
+    add_static({"ghcr", "https://ghcr.io", "svc-token", "robot"});
+    expect_failure("erase", "ghcr.io", not_found);
+    expect_get("ghcr.io", R"({"ServerURL":"ghcr.io","Username":"robot","Secret":"svc-token"})"
+                          "\n");
 }
 
 TEST_F(DockerHelper, VersionUsageAndUnknownVerbs) {

@@ -4,9 +4,14 @@
 // git here is 2.39, which neither forwards password_expiry_utc and oauth_refresh_token
 // to helpers nor reads them back: those are driven with the exact bytes git ≥ 2.41 sends.
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
+
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include "frontend_test.hh"
 #include "rpc_client.hh"
@@ -266,6 +271,119 @@ TEST_F(GitHelper, BearerTokenUsesAuthtypeWhenGitCanTakeIt) {
     EXPECT_EQ(out.value("authtype"), "Bearer");
     EXPECT_TRUE(out.value("credential") == "tok_bearer");
     EXPECT_FALSE(out.has("password"));
+}
+
+TEST_F(GitHelper, EraseAfterABearerAnswerRemovesOnlyThatToken) {
+    add_static({"ex", "https://example.com", "tok_bearer", "u", {}, {{"auth", "bearer"}}});
+    add_static({"other", "https://example.com", "tok_other", "v"});
+    // What git ≥ 2.46 sends after a 401 for the bearer token credd answered: no password.
+    const auto r =
+        git_helper({"erase"}, lines({"capability[]=authtype", "protocol=https", "host=example.com",
+                                     "authtype=Bearer", "credential=tok_bearer"}));
+    EXPECT_EQ(r.exit_code(), 0) << r.describe();
+    EXPECT_EQ(only_credential().at("name").as_string(), "other");
+}
+
+TEST_F(GitHelper, ForgettingAHostKeepsCredentialsGitDidNotStore) {
+    add_static({"mine", "https://example.com", "tok_mine", "u"});
+    approve(lines({"protocol=https", "host=example.com", "username=g", "password=from-git"}));
+    EXPECT_EQ(credential_count(), 2u);
+    reject(lines({"protocol=https", "host=example.com"}));
+    EXPECT_EQ(only_credential().at("name").as_string(), "mine");
+}
+
+TEST_F(GitHelper, StoringBackWhatGetPrintedNeverMakesASecondCredential) {
+    // The user's own credential, without a username, its expiry not on a whole second.
+    add_static(
+        {"mine", "https://example.com", "tok_mine", {}, now_unix_ms() / 1000 * 1000 + 3'600'123});
+    const auto before = only_credential();
+    // Through real git: credd answers the token, git prompts for the username.
+    const auto filled = fill(lines({"protocol=https", "host=example.com"}));
+    EXPECT_EQ(filled.value("username"), "askuser");
+    approve(lines({"protocol=https", "host=example.com", "username=askuser",
+                   "password=" + filled.value("password")}));
+    // With the exact lines a newer git stores back: get's answer, expiry in seconds.
+    const auto got = git_helper({"get"}, lines({"protocol=https", "host=example.com"}));
+    const auto out = parse_git_output(got.out);
+    ASSERT_TRUE(out.has("password_expiry_utc")) << got.describe();
+    const auto stored =
+        git_helper({"store"}, lines({"protocol=https", "host=example.com", "username=askuser",
+                                     "password=" + out.value("password"),
+                                     "password_expiry_utc=" + out.value("password_expiry_utc")}));
+    EXPECT_EQ(stored.exit_code(), 0) << stored.describe();
+    const auto after = only_credential();
+    EXPECT_EQ(after.at("name"), before.at("name"));
+    EXPECT_EQ(after.at("updated_at"), before.at("updated_at")) << "a store-back was written";
+}
+
+// A stand-in daemon on its own socket: answers each connection's first line with the
+// next canned answer, and records the requests.
+class CannedDaemon {
+public:
+    CannedDaemon(std::string path, std::vector<std::string> answers)
+        : m_path(std::move(path)), m_answers(std::move(answers)) {
+        m_fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sockaddr_un addr{};
+        addr.sun_family = AF_UNIX;
+        m_path.copy(addr.sun_path, sizeof addr.sun_path - 1);
+        EXPECT_EQ(::bind(m_fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+        EXPECT_EQ(::listen(m_fd, 4), 0);
+        m_thread = std::thread([this] { serve(); });
+    }
+    ~CannedDaemon() {
+        ::shutdown(m_fd, SHUT_RDWR); // wakes an accept() for an answer nobody asked for
+        m_thread.join();
+        ::close(m_fd);
+    }
+
+private:
+    void serve() {
+        for (const auto& answer : m_answers) {
+            const int c = ::accept4(m_fd, nullptr, nullptr, SOCK_CLOEXEC);
+            if (c < 0) {
+                return;
+            }
+            std::string line;
+            char ch = 0;
+            while (::read(c, &ch, 1) == 1 && ch != '\n') {
+                line += ch;
+            }
+            const std::string out = answer + '\n';
+            (void)!::write(c, out.data(), out.size());
+            ::close(c);
+        }
+    }
+    std::string m_path;
+    std::vector<std::string> m_answers;
+    int m_fd = -1;
+    std::thread m_thread;
+};
+
+TEST_F(GitHelper, MalformedDaemonAnswerLetsGitGoOn) {
+    const std::string socket = m_temp.file("canned.sock");
+    ProcessResult r;
+    {
+        CannedDaemon daemon(socket, {R"({"jsonrpc":"2.0","id":1,"result":[1]})"});
+        r = git_helper({"--socket", socket, "get"}, lines({"protocol=https", "host=example.com"}));
+    }
+    EXPECT_EQ(r.exit_code(), 0) << r.describe();
+    EXPECT_EQ(r.out, "");
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+}
+
+TEST_F(GitHelper, OlderDaemonWithoutRefreshTokensIsAskedAgain) {
+    const std::string socket = m_temp.file("canned.sock");
+    ProcessResult r;
+    {
+        CannedDaemon daemon(
+            socket,
+            {R"({"jsonrpc":"2.0","id":1,"error":{"code":-32602,"message":"unknown parameter )"
+             R"(\"with_refresh_token\"","data":{"code":"invalid_params"}}})",
+             R"({"jsonrpc":"2.0","id":1,"result":{"token":"tok_old","username":"u"}})"});
+        r = git_helper({"--socket", socket, "get"}, lines({"protocol=https", "host=example.com"}));
+    }
+    EXPECT_EQ(r.exit_code(), 0) << r.describe();
+    EXPECT_TRUE(parse_git_output(r.out).value("password") == "tok_old") << r.describe();
 }
 
 TEST_F(GitHelper, ConfiguredAsCreddGitFindsTheHelperOnPath) {

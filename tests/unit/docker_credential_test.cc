@@ -46,6 +46,15 @@ TEST(DockerStore, ErrorsCarryDockersMessages) {
               docker::missing_username_message);
     EXPECT_EQ(docker::parse_store("[1,2]").error(), Errc::parse_error);
     EXPECT_EQ(docker::parse_store("{\"ServerURL\":").error(), Errc::parse_error);
+    // Small input that needs more memory than the wiped arena holds: refused, not thrown.
+    std::string values = "[0";
+    std::string members = "{\"a0\":0";
+    for (int i = 1; i < 30000; ++i) {
+        values += ",0";
+        members += ",\"a" + std::to_string(i) + "\":0";
+    }
+    EXPECT_EQ(docker::parse_store(values + "]").error(), Errc::parse_error);
+    EXPECT_EQ(docker::parse_store(members + "}").error(), Errc::parse_error);
 }
 
 TEST(KubeCredential, ApiVersionEchoesV1OrV1beta1) {

@@ -67,25 +67,28 @@ protected:
         io.run();
     }
     void add(const std::string& name, const Url& match, const std::string& token,
-             std::string kind = "static") {
+             std::string kind = "static", std::optional<UnixMs> expires_at = std::nullopt) {
         NewCredential c;
         c.record.name = name;
         c.record.kind = std::move(kind);
         c.record.match = match;
+        c.record.expires_at = expires_at;
         c.secrets.token = Secret(token);
         broker->add(std::move(c), [](Result<AddOutcome> r) { ASSERT_TRUE(r.has_value()); });
         settle();
     }
-    Result<StoreOutcome> store_token(const Url& match, const std::string& token) {
-        HelperStore s{"git", match, std::nullopt, {}, {}};
+    Result<StoreOutcome> store_token(const Url& match, const std::string& token,
+                                     std::optional<UnixMs> expires_at = std::nullopt) {
+        HelperStore s{"git", match, expires_at, {}, {}};
         s.secrets.token = Secret(token);
         std::optional<Result<StoreOutcome>> out;
         broker->store(std::move(s), [&](Result<StoreOutcome> r) { out = std::move(r); });
         settle();
         return out.value();
     }
-    EraseOutcome erase(const Url& match, std::optional<std::string> token) {
-        HelperErase e{match, std::nullopt};
+    EraseOutcome erase(const Url& match, std::optional<std::string> token,
+                       std::optional<std::string> source = std::nullopt) {
+        HelperErase e{match, std::nullopt, std::move(source)};
         if (token) {
             e.token = Secret(*token);
         }
@@ -159,6 +162,37 @@ TEST_F(HelperStoreTest, EraseWithoutTokenRemovesEveryStaticMatch) {
     EXPECT_EQ(erase(url_of("https://example.com"), std::nullopt).removed,
               std::vector<std::string>{"b"});
     EXPECT_EQ(token_of("other"), "tok-o");
+}
+
+TEST_F(HelperStoreTest, EraseWithoutTokenFromAHelperRemovesOnlyWhatItStored) {
+    add("mine", url_of("https://example.com"), "tok-mine");
+    const auto stored = store_token(url_of("https://example.com", "alice"), "tok-git");
+    ASSERT_TRUE(stored.has_value());
+    const auto r = erase(url_of("https://example.com"), std::nullopt, "git");
+    EXPECT_EQ(r.removed, std::vector<std::string>{stored->name});
+    EXPECT_EQ(r.kept, std::vector<std::string>{"mine"});
+    EXPECT_EQ(token_of("mine"), "tok-mine");
+    EXPECT_TRUE(erase(url_of("https://example.com"), std::nullopt, "docker").removed.empty());
+}
+
+TEST_F(HelperStoreTest, StoreBackOfAnExpiryWithMillisecondsIsUnchanged) {
+    const UnixMs expires = now_ms() + 3'600'123;
+    add("mine", url_of("https://example.com"), "tok", "static", expires);
+    // git carries the expiry in whole seconds: what it stores back lost the milliseconds.
+    const auto r =
+        store_token(url_of("https://example.com", "alice"), "tok", expires / 1000 * 1000);
+    ASSERT_TRUE(r.has_value());
+    EXPECT_EQ(r->action, StoreAction::unchanged);
+    EXPECT_EQ(broker->size(), 1u);
+}
+
+TEST_F(HelperStoreTest, StoreBackOfTheServedTokenWithANewExpiryNeverMakesACopy) {
+    add("mine", url_of("https://example.com"), "tok", "static", now_ms() + 3'600'000);
+    const auto r = store_token(url_of("https://example.com", "alice"), "tok", now_ms() + 7'200'000);
+    ASSERT_TRUE(r.has_value());
+    EXPECT_EQ(r->action, StoreAction::replaced);
+    EXPECT_EQ(r->name, "mine");
+    EXPECT_EQ(broker->size(), 1u);
 }
 
 TEST_F(HelperStoreTest, RefreshedKindIsKeptUntilTheRefresherIsWired) {

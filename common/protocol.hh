@@ -30,6 +30,8 @@ inline constexpr std::string_view credential_remove = "credential.remove";
 inline constexpr std::string_view credential_list = "credential.list";
 inline constexpr std::string_view credential_status = "credential.status";
 inline constexpr std::string_view token_get = "token.get";
+inline constexpr std::string_view credential_rotate = "credential.rotate";
+inline constexpr std::string_view token_reject = "token.reject";
 } // namespace method
 
 // A parsed, validated request line.

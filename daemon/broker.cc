@@ -54,6 +54,10 @@ std::string_view status_name(Status s) {
         return "expired";
     case Status::error:
         return "error";
+    case Status::needs_login:
+        return "needs_login";
+    case Status::refreshing:
+        return "refreshing";
     }
     return "error";
 }
@@ -88,6 +92,18 @@ Status Broker::status_of(const Entry& e, UnixMs now) {
     if (!e.secrets) {
         return Status::error;
     }
+    const bool refreshable = is_refreshable_kind(e.record.kind);
+    if (refreshable) {
+        if (e.record.refresh.error_class == "reauthorize") {
+            return Status::needs_login;
+        }
+        if (e.record.refresh.error_class == "fix_configuration") {
+            return Status::error;
+        }
+        if (e.secrets->token.empty()) {
+            return Status::expired;
+        }
+    }
     if (!e.record.expires_at) {
         return Status::fresh;
     }
@@ -95,12 +111,21 @@ Status Broker::status_of(const Entry& e, UnixMs now) {
     if (left <= expiry_skew_ms) {
         return Status::expired;
     }
-    return left <= expiring_window_ms ? Status::expiring : Status::fresh;
+    // A refreshable token is renewed long before the static-token warning window.
+    return !refreshable && left <= expiring_window_ms ? Status::expiring : Status::fresh;
 }
 
+// A credential whose refresh token was refused (needs_login) or whose configuration is
+// wrong still serves its access token until that expires: it is valid, and the status
+// tells the user what to fix.
 bool Broker::is_servable(const Entry& e, UnixMs now) {
-    const Status s = status_of(e, now);
-    return s == Status::fresh || s == Status::expiring;
+    if (!e.secrets || e.secrets->token.empty()) {
+        return false;
+    }
+    if (!e.record.expires_at) {
+        return true;
+    }
+    return *e.record.expires_at - now > expiry_skew_ms;
 }
 
 const Broker::Entry* Broker::best_match(const TokenQuery& q, UnixMs now) const {
@@ -164,9 +189,11 @@ Result<TokenView> Broker::serve(const Entry& e, const TokenQuery& q, UnixMs now)
                           replace_hint(r));
     }
     // Fail closed: past its expiry (minus the skew) a token is never handed out.
-    if (status_of(e, now) == Status::expired) {
+    if (!is_servable(e, now)) {
         return make_error(Errc::expired,
-                          "credential " + r.name + " expired at " + format_rfc3339(*r.expires_at),
+                          "credential " + r.name +
+                              (r.expires_at ? " expired at " + format_rfc3339(*r.expires_at)
+                                            : " has no token yet"),
                           replace_hint(r));
     }
     if (r.expires_at && *r.expires_at - now < q.min_valid_ms) {
@@ -212,7 +239,8 @@ std::optional<UnixMs> Broker::check_expiry(UnixMs now) {
         }
     };
     for (auto& [name, e] : m_entries) {
-        if (!e.record.expires_at || !e.secrets) {
+        // Refreshable kinds are the Refresher's: their expiry is its schedule.
+        if (!e.record.expires_at || !e.secrets || is_refreshable_kind(e.record.kind)) {
             continue;
         }
         const UnixMs expires = *e.record.expires_at;
@@ -293,6 +321,7 @@ void Broker::add(NewCredential credential, std::function<void(Result<AddOutcome>
                     if (m_on_changed) {
                         m_on_changed();
                     }
+                    changed(it->first);
                     done(AddOutcome{created, generation});
                 }
                 finish_change();
@@ -338,6 +367,7 @@ void Broker::update(CredentialChange change, std::function<void(Result<std::uint
                                 if (m_on_changed) {
                                     m_on_changed();
                                 }
+                                changed(e.record.name);
                                 done(e.record.generation);
                             }
                             finish_change();
@@ -359,10 +389,109 @@ void Broker::remove(std::string name, std::function<void(Result<void>)> done) {
                                 const auto it = m_entries.find(*pending);
                                 unindex(it->second);
                                 m_entries.erase(it);
+                                changed(*pending);
                             }
                             done(*result);
                             finish_change();
                         });
+    });
+}
+
+void Broker::changed(const std::string& name) {
+    if (m_change_listener) {
+        m_change_listener(name);
+    }
+}
+
+Result<std::string> Broker::resolve(const TokenQuery& q, UnixMs now) const {
+    if (q.name) {
+        if (!m_entries.contains(*q.name)) {
+            return not_found(*q.name);
+        }
+        return *q.name;
+    }
+    if (!q.url) {
+        return make_error(Errc::invalid_params, "token.get needs \"name\" or \"url\"");
+    }
+    const Entry* e = best_match(q, now);
+    if (!e) {
+        // The same answer get_token gives.
+        auto token = get_token(q, now);
+        return token.error();
+    }
+    return e->record.name;
+}
+
+const CredentialRecord* Broker::find_record(std::string_view name) const {
+    const auto it = m_entries.find(name);
+    return it == m_entries.end() ? nullptr : &it->second.record;
+}
+
+const SecretMaterial* Broker::find_secrets(std::string_view name) const {
+    const auto it = m_entries.find(name);
+    return it == m_entries.end() || !it->second.secrets ? nullptr : &*it->second.secrets;
+}
+
+std::vector<std::string> Broker::names() const {
+    std::vector<std::string> out;
+    out.reserve(m_entries.size());
+    for (const auto& [name, _] : m_entries) {
+        out.push_back(name);
+    }
+    return out;
+}
+
+void Broker::apply_refresh(const RefreshCommit& c, std::uint64_t generation, UnixMs now) {
+    Entry& e = m_entries.at(c.name);
+    e.record.refresh = c.state;
+    e.record.updated_at = now;
+    if (c.secrets) {
+        e.record.expires_at = c.expires_at;
+        e.record.generation = generation;
+        SecretMaterial m;
+        m.token = c.secrets->token.clone();
+        m.refresh_token = c.secrets->refresh_token.clone();
+        m.client_secret = c.secrets->client_secret.clone();
+        e.secrets = std::move(m);
+    }
+}
+
+void Broker::commit_refresh(RefreshCommit commit, std::function<void(Result<std::uint64_t>)> done) {
+    auto pending = std::make_shared<RefreshCommit>(std::move(commit));
+    enqueue([this, pending, done = std::move(done)] {
+        const auto it = m_entries.find(pending->name);
+        if (it == m_entries.end() || it->second.record.generation != pending->generation ||
+            !it->second.secrets) {
+            done(make_error(Errc::superseded, "credential " + pending->name +
+                                                  ": changed while it was being refreshed; "
+                                                  "the refresh result was dropped"));
+            return finish_change();
+        }
+        auto record = std::make_shared<CredentialRecord>(it->second.record);
+        const UnixMs now = now_ms();
+        record->refresh = pending->state;
+        record->updated_at = now;
+        if (pending->secrets) {
+            record->expires_at = pending->expires_at;
+            record->generation = pending->generation + 1;
+        }
+        auto result = std::make_shared<Result<void>>();
+        m_worker.submit(
+            [this, pending, record, result] {
+                *result = pending->secrets ? m_store.put(*record, *pending->secrets)
+                                           : m_store.put_record(*record);
+            },
+            [this, pending, record, result, now, done] {
+                if (!*result) {
+                    done(result->error());
+                } else if (!m_entries.contains(pending->name)) {
+                    done(not_found(pending->name));
+                } else {
+                    apply_refresh(*pending, record->generation, now);
+                    done(record->generation);
+                }
+                finish_change();
+            });
     });
 }
 

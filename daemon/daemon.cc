@@ -14,10 +14,14 @@
 #include <unistd.h>
 
 #include "broker.hh"
+#include "exec_strategy.hh"
 #include "file_key_store.hh"
 #include "full_write.hh"
+#include "http_client.hh"
 #include "listener.hh"
 #include "lmdb_store.hh"
+#include "oauth2_strategy.hh"
+#include "refresher.hh"
 #include "rpc_methods.hh"
 #include "sealer.hh"
 #include "worker.hh"
@@ -46,6 +50,10 @@ struct Daemon::Parts {
     std::unique_ptr<KeyStore> key_store;
     std::unique_ptr<Store> store;
     std::unique_ptr<Broker> broker;
+    std::unique_ptr<HttpClient> http;
+    std::unique_ptr<OAuth2Strategy> oauth2;
+    std::unique_ptr<ExecStrategy> exec;
+    std::unique_ptr<Refresher> refresher;
     std::unique_ptr<Listener> listener;
     DaemonInfo info;
     std::unique_ptr<RpcContext> rpc;
@@ -74,6 +82,28 @@ void schedule_expiry_check(Broker& broker, asio::steady_timer& timer) {
     });
 }
 
+// The refresh engine: HTTP client, one strategy per refreshable kind, and the Refresher,
+// which plans every stored credential before the first client is served.
+Result<void> open_refresher(const DaemonOptions& o, auto& p) {
+    HttpClientOptions http;
+    http.ca_file = o.ca_file;
+    http.request_timeout = o.http_timeout;
+    read_proxy_environment(http);
+    p.http = std::make_unique<HttpClient>(p.io, std::move(http));
+    if (auto r = p.http->init(); !r) {
+        return r;
+    }
+    p.oauth2 = std::make_unique<OAuth2Strategy>(*p.http);
+    p.exec = std::make_unique<ExecStrategy>(p.io);
+    p.refresher = std::make_unique<Refresher>(p.io, *p.broker);
+    p.refresher->add_strategy(std::string(kind_oauth2_refresh_token), *p.oauth2);
+    p.refresher->add_strategy(std::string(kind_oauth2_client_credentials), *p.oauth2);
+    p.refresher->add_strategy(std::string(kind_exec), *p.exec);
+    p.broker->set_change_listener([&p](const std::string& name) { p.refresher->on_changed(name); });
+    p.refresher->start();
+    return {};
+}
+
 Result<void> open_parts(const DaemonOptions& o, auto& p) {
     p.listener = std::make_unique<Listener>(
         p.io, ListenerOptions{o.socket_path, o.max_connections, o.idle_timeout});
@@ -98,9 +128,12 @@ Result<void> open_parts(const DaemonOptions& o, auto& p) {
     if (auto r = p.broker->load(now_ms()); !r) {
         return r;
     }
+    if (auto r = open_refresher(o, p); !r) {
+        return r;
+    }
     p.info = DaemonInfo{o.socket_path, p.store->path(), p.key_store->protection(),
                         p.key_store->location(), std::chrono::steady_clock::now()};
-    p.rpc = std::make_unique<RpcContext>(RpcContext{*p.broker, p.info});
+    p.rpc = std::make_unique<RpcContext>(RpcContext{*p.broker, p.info, p.refresher.get()});
     return {};
 }
 
@@ -130,6 +163,9 @@ int Daemon::run() {
         spdlog::info("signal {}: finishing requests in flight, then exiting", signo);
         p.stopping = true;
         p.expiry_timer.cancel();
+        if (p.refresher) {
+            p.refresher->stop();
+        }
         // Sessions with a request in hand finish it and its answer; the grace timer
         // bounds how long a stuck one can hold the exit. Once the last session has
         // closed nothing is left on the loop and run() returns.

@@ -28,6 +28,11 @@ options:
   --max-connections N    open connections served at once (default 256)
   --ready-fd FD          write "READY" to FD once serving, or "ERROR <why>" if
                          start-up fails (used by cred to start the daemon)
+  --ca-file FILE         trust the CA certificates in FILE (PEM) for token
+                         endpoints instead of the system store (SSL_CERT_FILE
+                         is honoured too)
+  --http-timeout SECS    give up on a token request after this long: resolve,
+                         connect, TLS, send and answer together (default 15)
   -h, --help             show this help
   --version              show the version
 )";
@@ -121,6 +126,14 @@ Result<DaemonOptions> parse_daemon_options(const std::vector<std::string>& args)
                 return n.error();
             }
             o.ready_fd = static_cast<int>(*n);
+        } else if (flag == "--ca-file") {
+            o.ca_file = value;
+        } else if (flag == "--http-timeout") {
+            auto n = parse_number(flag, value, 1, 600);
+            if (!n) {
+                return n.error();
+            }
+            o.http_timeout = std::chrono::seconds(*n);
         } else {
             return usage_error("unknown option \"" + flag + '"');
         }

@@ -19,6 +19,8 @@ struct DaemonOptions {
     std::chrono::milliseconds idle_timeout{60'000};
     std::size_t max_connections = 256;
     std::optional<int> ready_fd;
+    std::optional<std::string> ca_file; // trust these CAs for token endpoints
+    std::chrono::milliseconds http_timeout{15'000};
     bool show_help = false;
     bool show_version = false;
 };

@@ -15,6 +15,7 @@
 namespace credd {
 
 class Broker;
+class Refresher;
 
 // What the daemon says about itself in daemon.info; fixed once it serves.
 struct DaemonInfo {
@@ -28,6 +29,7 @@ struct DaemonInfo {
 struct RpcContext {
     Broker& broker;
     const DaemonInfo& info;
+    Refresher* refresher = nullptr; // refreshable kinds; nullptr in tests without one
 };
 
 // One call. Handlers build their result in `storage` (the session's wiping arena: a

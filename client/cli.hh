@@ -14,7 +14,7 @@
 
 namespace credd::cli {
 
-enum class CommandKind { help, version, token, add, update, remove, list, status };
+enum class CommandKind { help, version, token, add, update, remove, list, status, rotate };
 
 // "token", "add", …; the word a user types.
 std::string_view command_name(CommandKind kind);
@@ -56,6 +56,15 @@ struct AddCommand {
     std::optional<std::string> username;
     std::optional<UnixMs> expires_at;
     std::vector<Label> labels;
+    // Refreshable kinds (oauth2-refresh-token, oauth2-client-credentials, exec): the kind
+    // parameters as the daemon names them (token_url, client_id, …), and for exec the
+    // command after `--`.
+    std::string kind{"static"};
+    std::vector<Label> params;
+    bool allow_insecure_http = false;
+    std::optional<std::int64_t> default_lifetime_s;
+    std::optional<std::int64_t> timeout_s;
+    std::vector<std::string> argv;
 };
 
 struct UpdateCommand {
@@ -70,6 +79,11 @@ struct RemoveCommand {
     std::string name;
 };
 
+struct RotateCommand {
+    std::string name;
+    bool json = false;
+};
+
 struct ListCommand {
     bool json = false;
 };
@@ -80,7 +94,7 @@ struct StatusCommand {
 };
 
 using Command = std::variant<HelpCommand, VersionCommand, TokenCommand, AddCommand, UpdateCommand,
-                             RemoveCommand, ListCommand, StatusCommand>;
+                             RemoveCommand, ListCommand, StatusCommand, RotateCommand>;
 
 // One run of cred: global options, then the command.
 struct Invocation {

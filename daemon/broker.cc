@@ -462,6 +462,8 @@ void Broker::commit_refresh(RefreshCommit commit, std::function<void(Result<std:
         const auto it = m_entries.find(pending->name);
         if (it == m_entries.end() || it->second.record.generation != pending->generation ||
             !it->second.secrets) {
+            spdlog::info("credential {}: refresh result dropped: the credential changed meanwhile",
+                         pending->name);
             done(make_error(Errc::superseded, "credential " + pending->name +
                                                   ": changed while it was being refreshed; "
                                                   "the refresh result was dropped"));

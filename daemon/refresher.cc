@@ -321,6 +321,8 @@ void Refresher::finish(const std::string& name, std::uint64_t generation, Refres
     const CredentialRecord* r = m_broker.find_record(name);
     const SecretMaterial* m = m_broker.find_secrets(name);
     if (r == nullptr || m == nullptr || r->generation != generation) {
+        spdlog::info("credential {}: refresh result dropped: the credential changed meanwhile",
+                     name);
         return committed(name, false,
                          make_error(Errc::superseded, "credential " + name + ": changed"));
     }

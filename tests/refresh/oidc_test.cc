@@ -95,7 +95,8 @@ protected:
         return result ? *result : json::value(nullptr);
     }
     json::object status_of(const std::string& name) const {
-        const auto* result = result_of(rpc("credential.status", {{"name", name}}));
+        const auto response = rpc("credential.status", {{"name", name}});
+        const auto* result = result_of(response);
         return result ? result->at("credentials").as_array().at(0).as_object() : json::object{};
     }
 

@@ -457,44 +457,71 @@ void Broker::apply_refresh(const RefreshCommit& c, std::uint64_t generation, Uni
 }
 
 void Broker::commit_refresh(RefreshCommit commit, std::function<void(Result<std::uint64_t>)> done) {
-    auto pending = std::make_shared<RefreshCommit>(std::move(commit));
-    enqueue([this, pending, done = std::move(done)] {
-        const auto it = m_entries.find(pending->name);
-        if (it == m_entries.end() || it->second.record.generation != pending->generation ||
+    m_refresh_batch.push_back(
+        {std::make_shared<RefreshCommit>(std::move(commit)), std::move(done)});
+    // One queued change takes every refresh result that has arrived by the time it runs,
+    // and writes them in one transaction: one disk flush for many refreshes.
+    if (m_refresh_batch.size() == 1) {
+        enqueue([this] { commit_refresh_batch(); });
+    }
+}
+
+void Broker::commit_refresh_batch() {
+    struct Item {
+        std::shared_ptr<RefreshCommit> commit;
+        std::function<void(Result<std::uint64_t>)> done;
+        CredentialRecord record;
+    };
+    auto items = std::make_shared<std::vector<Item>>();
+    auto batch = std::move(m_refresh_batch);
+    m_refresh_batch.clear();
+    const UnixMs now = now_ms();
+    for (auto& p : batch) {
+        const auto it = m_entries.find(p.commit->name);
+        if (it == m_entries.end() || it->second.record.generation != p.commit->generation ||
             !it->second.secrets) {
             spdlog::info("credential {}: refresh result dropped: the credential changed meanwhile",
-                         pending->name);
-            done(make_error(Errc::superseded, "credential " + pending->name +
-                                                  ": changed while it was being refreshed; "
-                                                  "the refresh result was dropped"));
-            return finish_change();
+                         p.commit->name);
+            p.done(make_error(Errc::superseded, "credential " + p.commit->name +
+                                                    ": changed while it was being refreshed; "
+                                                    "the refresh result was dropped"));
+            continue;
         }
-        auto record = std::make_shared<CredentialRecord>(it->second.record);
-        const UnixMs now = now_ms();
-        record->refresh = pending->state;
-        record->updated_at = now;
-        if (pending->secrets) {
-            record->expires_at = pending->expires_at;
-            record->generation = pending->generation + 1;
+        CredentialRecord record = it->second.record;
+        record.refresh = p.commit->state;
+        record.updated_at = now;
+        if (p.commit->secrets) {
+            record.expires_at = p.commit->expires_at;
+            record.generation = p.commit->generation + 1;
         }
-        auto result = std::make_shared<Result<void>>();
-        m_worker.submit(
-            [this, pending, record, result] {
-                *result = pending->secrets ? m_store.put(*record, *pending->secrets)
-                                           : m_store.put_record(*record);
-            },
-            [this, pending, record, result, now, done] {
+        items->push_back({p.commit, std::move(p.done), std::move(record)});
+    }
+    if (items->empty()) {
+        return finish_change();
+    }
+    auto result = std::make_shared<Result<void>>();
+    m_worker.submit(
+        [this, items, result] {
+            std::vector<StoreWrite> writes;
+            writes.reserve(items->size());
+            for (const auto& i : *items) {
+                writes.push_back({&i.record, i.commit->secrets ? &*i.commit->secrets : nullptr});
+            }
+            *result = m_store.put_many(writes);
+        },
+        [this, items, result, now] {
+            for (auto& i : *items) {
                 if (!*result) {
-                    done(result->error());
-                } else if (!m_entries.contains(pending->name)) {
-                    done(not_found(pending->name));
+                    i.done(result->error());
+                } else if (!m_entries.contains(i.commit->name)) {
+                    i.done(not_found(i.commit->name));
                 } else {
-                    apply_refresh(*pending, record->generation, now);
-                    done(record->generation);
+                    apply_refresh(*i.commit, i.record.generation, now);
+                    i.done(i.record.generation);
                 }
-                finish_change();
-            });
-    });
+            }
+            finish_change();
+        });
 }
 
 } // namespace credd

@@ -6,6 +6,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -148,6 +149,7 @@ private:
     void enqueue(std::function<void()> change);
     void finish_change();
     void changed(const std::string& name);
+    void commit_refresh_batch();
     void apply_refresh(const RefreshCommit& commit, std::uint64_t generation, UnixMs now);
 
     Store& m_store;
@@ -158,6 +160,12 @@ private:
     // Candidates for URL lookup, by origin (scheme://host[:port]).
     std::unordered_map<std::string, std::vector<const Entry*>> m_by_origin;
     std::deque<std::function<void()>> m_changes;
+    // Refresh results waiting for the queued change that commits them together.
+    struct PendingRefresh {
+        std::shared_ptr<RefreshCommit> commit;
+        std::function<void(Result<std::uint64_t>)> done;
+    };
+    std::vector<PendingRefresh> m_refresh_batch;
     bool m_changing = false;
 };
 

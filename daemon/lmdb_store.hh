@@ -31,6 +31,7 @@ public:
     Result<void> put(const CredentialRecord& record, const SecretMaterial& secrets) override;
     // Errc::not_found when there is no stored credential of that name to update.
     Result<void> put_record(const CredentialRecord& record) override;
+    Result<void> put_many(const std::vector<StoreWrite>& writes) override;
     Result<void> remove(std::string_view name) override;
     std::string path() const override { return m_dir; }
 

@@ -127,7 +127,7 @@ def main():
 
         requests0 = count(port)
         cpu0 = cpu_seconds(credd.pid)
-        served = expired = late_seen = 0
+        served = expired = late_seen = expired_seen = failed = 0
         late_names = set()
         t0 = time.time()
         next_sweep = t0 + 5
@@ -138,12 +138,16 @@ def main():
                 served += 1
                 if r["result"]["expires_at"] is not None and r["result"]["expires_at"] <= now_ms:
                     expired += 1
+            else:
+                failed += 1
             if time.time() >= next_sweep:
                 next_sweep += 5
                 status = rpc.call("credential.status", {})["result"]["credentials"]
                 now_ms = time.time() * 1000
                 for c in status:
                     overdue = c["next_refresh"] is not None and c["next_refresh"] < now_ms - 5000
+                    if c["status"] == "expired":
+                        expired_seen += 1
                     if c["status"] == "expired" or overdue:
                         late_seen += 1
                         late_names.add(c["name"])
@@ -152,14 +156,21 @@ def main():
         refreshes = count(port) - requests0
         cpu = cpu_seconds(credd.pid) - cpu0
         print(f"refreshes done:         {refreshes} ({refreshes / window:.0f}/s)")
-        print(f"refreshes late:         {len(late_names)} credentials ({late_seen} sweep sightings)")
-        print(f"tokens served expired:  {expired} of {served} sampled token.get answers")
+        print(f"refreshes late:         {len(late_names)} credentials ({late_seen} sweep sightings,"
+              f" {expired_seen} of them with the token already expired)")
+        print(f"tokens served expired:  {expired} of {served} sampled token.get answers"
+              f" ({failed} sampled answers were errors)")
         per = (cpu / refreshes * 1e6) if refreshes else 0
         print(f"daemon CPU per refresh: {per:.0f} us ({cpu:.1f} s CPU over {window:.0f} s)")
         print(f"peak RSS:               {peak_rss_kib(credd.pid) / 1024:.1f} MiB")
     finally:
         credd.terminate()
-        credd.wait(timeout=20)
+        try:
+            credd.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            print("credd did not exit within 30 s of SIGTERM; killed", file=sys.stderr)
+            credd.kill()
+            credd.wait()
         endpoint.kill()
         endpoint.wait()
 

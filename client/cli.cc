@@ -33,6 +33,8 @@ constexpr CommandKind kind_of() {
         return CommandKind::kube;
     } else if constexpr (std::is_same_v<C, KeystoreCommand>) {
         return CommandKind::keystore;
+    } else if constexpr (std::is_same_v<C, RotateCommand>) {
+        return CommandKind::rotate;
     } else {
         return CommandKind::status;
     }
@@ -116,7 +118,23 @@ Result<void> finish_token(TokenCommand& c) {
     return {};
 }
 
-constexpr std::array<OptionSpec<AddCommand>, 4> add_options{{
+// A kind parameter given as an option, stored under the daemon's name for it.
+Result<void> add_param(AddCommand& c, std::string_view key, std::string_view value) {
+    if (value.empty() || value.size() > 2048) {
+        return usage_error("add: --" + std::string(key) + " needs a value of 1 to 2048 bytes");
+    }
+    c.params.push_back(Label{std::string(key), std::string(value)});
+    return {};
+}
+
+#define CRED_PARAM_OPTION(flag, key)                                                               \
+    {                                                                                              \
+        flag, true, false, [](AddCommand& c, std::string_view v, const ParseEnv&) {                \
+            return add_param(c, key, v);                                                           \
+        }                                                                                          \
+    }
+
+constexpr std::array<OptionSpec<AddCommand>, 14> add_options{{
     {"--url", true, false,
      [](AddCommand& c, std::string_view v, const ParseEnv&) {
          return assign(c.url, checked_url(v));
@@ -131,14 +149,66 @@ constexpr std::array<OptionSpec<AddCommand>, 4> add_options{{
      }},
     {"--label", true, true,
      [](AddCommand& c, std::string_view v, const ParseEnv&) { return add_label(c.labels, v); }},
+    {"--kind", true, false,
+     [](AddCommand& c, std::string_view v, const ParseEnv&) -> Result<void> {
+         if (v != "static" && v != "oauth2-refresh-token" && v != "oauth2-client-credentials" &&
+             v != "exec") {
+             return usage_error("add: --kind must be static, oauth2-refresh-token, "
+                                "oauth2-client-credentials or exec");
+         }
+         c.kind = std::string(v);
+         return {};
+     }},
+    CRED_PARAM_OPTION("--token-url", "token_url"),
+    CRED_PARAM_OPTION("--client-id", "client_id"),
+    CRED_PARAM_OPTION("--client-auth", "client_auth"),
+    CRED_PARAM_OPTION("--scope", "scope"),
+    CRED_PARAM_OPTION("--audience", "audience"),
+    CRED_PARAM_OPTION("--resource", "resource"),
+    {"--allow-insecure-http", false, false,
+     [](AddCommand& c, std::string_view, const ParseEnv&) -> Result<void> {
+         c.allow_insecure_http = true;
+         return {};
+     }},
+    {"--default-lifetime", true, false,
+     [](AddCommand& c, std::string_view v, const ParseEnv&) {
+         return assign(c.default_lifetime_s, parse_seconds(v));
+     }},
+    {"--timeout", true, false,
+     [](AddCommand& c, std::string_view v, const ParseEnv&) {
+         return assign(c.timeout_s, parse_seconds(v));
+     }},
 }};
+
+#undef CRED_PARAM_OPTION
+
+Result<void> take_argv(AddCommand& c, Args args) {
+    for (const auto a : args) {
+        c.argv.emplace_back(a);
+    }
+    return {};
+}
 
 Result<void> finish_add(AddCommand& c) {
     if (c.name.empty()) {
         return command_usage_error(CommandKind::add, "missing NAME");
     }
-    if (c.url.empty()) {
+    if (c.url.empty() && c.kind == "static") {
         return command_usage_error(CommandKind::add, "missing --url URL");
+    }
+    if ((c.kind == "exec") != !c.argv.empty()) {
+        return command_usage_error(CommandKind::add,
+                                   c.argv.empty() ? "--kind exec needs a command after --"
+                                                  : "a command after -- goes with --kind exec");
+    }
+    if (c.kind != "static" && c.expires_at) {
+        return command_usage_error(CommandKind::add,
+                                   "--expires-at is for static tokens; credd learns a refreshed "
+                                   "token's expiry from the provider");
+    }
+    if (c.kind == "static" &&
+        (!c.params.empty() || c.allow_insecure_http || c.default_lifetime_s || c.timeout_s)) {
+        return command_usage_error(CommandKind::add, "these options need --kind");
     }
     return {};
 }
@@ -280,7 +350,18 @@ constexpr CommandSpec<TokenCommand> token_spec{
     },
     finish_token};
 constexpr CommandSpec<AddCommand> add_spec{CommandKind::add, add_options, take_name<AddCommand>,
-                                           finish_add};
+                                           finish_add, take_argv};
+constexpr std::array<OptionSpec<RotateCommand>, 1> rotate_options{{
+    {"--json", false, false, set_json<RotateCommand>},
+}};
+constexpr CommandSpec<RotateCommand> rotate_spec{
+    CommandKind::rotate, rotate_options, take_name<RotateCommand>,
+    [](RotateCommand& c) -> Result<void> {
+        if (c.name.empty()) {
+            return command_usage_error(CommandKind::rotate, "missing NAME");
+        }
+        return {};
+    }};
 constexpr CommandSpec<UpdateCommand> update_spec{CommandKind::update, update_options,
                                                  take_name<UpdateCommand>, finish_update};
 constexpr CommandSpec<RemoveCommand> remove_spec{
@@ -381,7 +462,7 @@ struct CommandEntry {
 };
 
 // One entry per command: the word, its kind, its parser.
-constexpr std::array<CommandEntry, 11> command_table{{
+constexpr std::array<CommandEntry, 12> command_table{{
     {"help", CommandKind::help, parse_help},
     {"version", CommandKind::version, parse_version},
     {"token", CommandKind::token,
@@ -398,9 +479,10 @@ constexpr std::array<CommandEntry, 11> command_table{{
     {"kube", CommandKind::kube,
      [](Args a, const ParseEnv& e) { return parse_with(kube_spec, a, e); }},
     {"exec", CommandKind::exec, parse_exec},
-
     {"keystore", CommandKind::keystore,
      [](Args a, const ParseEnv& e) { return parse_with(keystore_spec, a, e); }},
+    {"rotate", CommandKind::rotate,
+     [](Args a, const ParseEnv& e) { return parse_with(rotate_spec, a, e); }},
 }};
 
 const CommandEntry* find_command(std::string_view name) {
@@ -472,7 +554,7 @@ Result<std::size_t> parse_global_options(Args args, Invocation& out) {
     }
     if (i == args.size()) {
         return usage_error("no command given (token, add, update, remove, list, status, kube, "
-                           "exec, keystore)");
+                           "exec, keystore, rotate)");
     }
     return i;
 }
@@ -505,8 +587,9 @@ Result<Invocation> parse_command_line(Args args, const ParseEnv& env) {
         return usage_error("unknown command \"" + std::string(args[*at].substr(0, 100)) + '"');
     }
     const Args rest = args.subspan(*at + 1);
-    const auto own_end = std::find(rest.begin(), rest.end(), std::string_view("--"));
-    if (std::any_of(rest.begin(), own_end, is_help_flag)) {
+    // A --help after `--` belongs to the command an exec credential runs.
+    const auto options_end = std::find(rest.begin(), rest.end(), std::string_view("--"));
+    if (std::any_of(rest.begin(), options_end, is_help_flag)) {
         invocation.command = HelpCommand{entry->kind};
         return invocation;
     }

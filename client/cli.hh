@@ -25,7 +25,8 @@ enum class CommandKind {
     status,
     kube,
     exec,
-    keystore
+    keystore,
+    rotate
 };
 
 // "token", "add", …; the word a user types.
@@ -68,6 +69,15 @@ struct AddCommand {
     std::optional<std::string> username;
     std::optional<UnixMs> expires_at;
     std::vector<Label> labels;
+    // Refreshable kinds (oauth2-refresh-token, oauth2-client-credentials, exec): the kind
+    // parameters as the daemon names them (token_url, client_id, …), and for exec the
+    // command after `--`.
+    std::string kind{"static"};
+    std::vector<Label> params;
+    bool allow_insecure_http = false;
+    std::optional<std::int64_t> default_lifetime_s;
+    std::optional<std::int64_t> timeout_s;
+    std::vector<std::string> argv;
 };
 
 struct UpdateCommand {
@@ -80,6 +90,11 @@ struct UpdateCommand {
 
 struct RemoveCommand {
     std::string name;
+};
+
+struct RotateCommand {
+    std::string name;
+    bool json = false;
 };
 
 struct ListCommand {
@@ -112,7 +127,7 @@ struct KeystoreCommand {
 
 using Command = std::variant<HelpCommand, VersionCommand, TokenCommand, AddCommand, UpdateCommand,
                              RemoveCommand, ListCommand, StatusCommand, KubeCommand, ExecCommand,
-                             KeystoreCommand>;
+                             KeystoreCommand, RotateCommand>;
 
 // One run of cred: global options, then the command.
 struct Invocation {

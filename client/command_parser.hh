@@ -35,6 +35,8 @@ struct CommandSpec {
     Result<void> (*positional)(C& command, std::string_view value, std::size_t index);
     // Checks that involve several options (required ones, exclusive pairs), run last.
     Result<void> (*finish)(C& command);
+    // Takes everything after a `--` (a command line to run); nullptr: `--` is refused.
+    Result<void> (*rest)(C& command, Args args) = nullptr;
 };
 
 template <class T, class U>
@@ -57,6 +59,12 @@ public:
     Result<Command> run() {
         std::size_t positionals = 0;
         for (m_pos = 0; m_pos < m_args.size(); ++m_pos) {
+            if (m_args[m_pos] == "--" && m_spec.rest != nullptr) {
+                if (auto taken = m_spec.rest(m_command, m_args.subspan(m_pos + 1)); !taken) {
+                    return taken.error();
+                }
+                break;
+            }
             auto step = is_option(m_args[m_pos])
                             ? take_option()
                             : m_spec.positional(m_command, m_args[m_pos], positionals++);

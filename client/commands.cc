@@ -18,6 +18,7 @@
 #include "secret.hh"
 #include "secret_input.hh"
 #include "secret_request.hh"
+#include "time_text.hh"
 
 namespace credd {
 
@@ -81,7 +82,64 @@ std::size_t content_size(const cli::AddCommand& c, const Secret& secret) {
     for (const auto& label : c.labels) {
         n += label.key.size() + label.value.size();
     }
-    return n;
+    for (const auto& param : c.params) {
+        n += param.key.size() + param.value.size() + 8;
+    }
+    for (const auto& arg : c.argv) {
+        n += arg.size() + 4;
+    }
+    return n + 128;
+}
+
+// The kind parameters of a refreshable credential, as credential.add takes them.
+json::object kind_params(const cli::AddCommand& c, json::storage_ptr storage) {
+    json::object params(std::move(storage));
+    for (const auto& p : c.params) {
+        params[p.key] = p.value;
+    }
+    if (c.allow_insecure_http) {
+        params["allow_insecure_http"] = true;
+    }
+    if (c.default_lifetime_s) {
+        params["default_lifetime"] = *c.default_lifetime_s;
+    }
+    if (c.timeout_s) {
+        params["timeout"] = *c.timeout_s;
+    }
+    if (!c.argv.empty()) {
+        json::array argv(params.storage());
+        for (const auto& a : c.argv) {
+            argv.emplace_back(a);
+        }
+        params["argv"] = std::move(argv);
+    }
+    return params;
+}
+
+// What stdin holds, by kind: the token (static); the refresh token, then optionally a
+// client secret on a second line (oauth2-refresh-token); the client secret
+// (oauth2-client-credentials). Views into `secret`.
+void put_secrets(json::object& out, const cli::AddCommand& c, const Secret& secret) {
+    const std::string_view s = secret.expose();
+    if (c.kind == "static") {
+        out["token"] = json::string_view(s.data(), s.size());
+    } else if (c.kind == "oauth2-client-credentials") {
+        out["client_secret"] = json::string_view(s.data(), s.size());
+    } else if (c.kind == "oauth2-refresh-token") {
+        const auto nl = s.find('\n');
+        std::string_view refresh = s.substr(0, nl);
+        if (!refresh.empty() && refresh.back() == '\r') {
+            refresh.remove_suffix(1);
+        }
+        out["refresh_token"] = json::string_view(refresh.data(), refresh.size());
+        if (nl != std::string_view::npos && nl + 1 < s.size()) {
+            std::string_view client_secret = s.substr(nl + 1);
+            if (!client_secret.empty() && client_secret.back() == '\r') {
+                client_secret.remove_suffix(1);
+            }
+            out["client_secret"] = json::string_view(client_secret.data(), client_secret.size());
+        }
+    }
 }
 
 std::string member_text(const json::object& o, std::string_view key) {
@@ -144,10 +202,15 @@ Result<void> run_one(const cli::TokenCommand& c, DaemonClient& daemon) {
 // Builds and sends credential.add with every copy of the secret in wipeable memory.
 Result<json::value> send_add(const cli::AddCommand& c, const Secret& secret, DaemonClient& daemon) {
     auto fill = [&](json::object& params, const json::storage_ptr& sp) {
-        params.reserve(7);
+        params.reserve(8);
         params["name"] = c.name;
-        params["url"] = c.url;
-        params["kind"] = "static";
+        if (!c.url.empty()) {
+            params["url"] = c.url;
+        }
+        params["kind"] = c.kind;
+        if (c.kind != "static") {
+            params["params"] = kind_params(c, sp);
+        }
         if (c.username) {
             params["username"] = *c.username;
         }
@@ -157,9 +220,11 @@ Result<json::value> send_add(const cli::AddCommand& c, const Secret& secret, Dae
         if (!c.labels.empty()) {
             params["labels"] = labels_object(c.labels, sp);
         }
-        json::object secret_object(sp);
-        secret_object["token"] = json::string_view(secret.expose().data(), secret.size());
-        params["secret"] = std::move(secret_object);
+        if (c.kind != "exec") {
+            json::object secret_object(sp);
+            put_secrets(secret_object, c, secret);
+            params["secret"] = std::move(secret_object);
+        }
     };
     // As long as token.get's: the daemon may first have to fetch the data key from a
     // keyring, which it bounds with its own deadline.
@@ -169,8 +234,8 @@ Result<json::value> send_add(const cli::AddCommand& c, const Secret& secret, Dae
 
 Result<void> run_one(const cli::AddCommand& c, DaemonClient& daemon) {
     // The secret is read before connecting: a prompt may wait for minutes, longer
-    // than the daemon keeps an idle connection.
-    auto secret = read_secret(c.name);
+    // than the daemon keeps an idle connection. An exec credential has none.
+    auto secret = c.kind == "exec" ? Result<Secret>(Secret()) : read_secret(c.name);
     if (!secret) {
         return secret.error();
     }
@@ -315,6 +380,22 @@ Result<void> run_one(const cli::KeystoreCommand& c, DaemonClient& daemon) {
         return *error;
     }
     return {};
+}
+
+Result<void> run_one(const cli::RotateCommand& c, DaemonClient& daemon) {
+    auto result = daemon.call(method::credential_rotate, {{"name", c.name}}, token_timeout);
+    if (!result) {
+        return result.error();
+    }
+    if (c.json) {
+        return print_json(*result);
+    }
+    const auto* o = result->if_object();
+    std::string expiry = "-";
+    if (const auto* at = o ? o->if_contains("expires_at") : nullptr; at && at->is_int64()) {
+        expiry = format_rfc3339(at->get_int64());
+    }
+    return print_stdout("rotated " + c.name + "; expires at " + expiry + '\n');
 }
 
 Result<void> run_one(const cli::HelpCommand& c, DaemonClient&) {

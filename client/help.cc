@@ -30,6 +30,8 @@ commands:
                      is loaded
   keystore migrate --to keyring|file
                      move the data key; safe to interrupt and to run again
+  rotate NAME [--json]
+                     refresh a credential's token now
   help [COMMAND]     this text, or one command's
   version            cred's version
 
@@ -95,6 +97,25 @@ bytes: pipe longer tokens in. Tokens are never accepted as arguments.
   --label K=V        a label to show in lists; repeat for several. auth=bearer
                      marks the token as an OAuth bearer token (git then gets it
                      as authtype=Bearer when it can take that)
+
+Refreshed kinds (credd obtains and renews the token itself; --url is optional,
+without it the credential is reached by name only):
+  --kind oauth2-refresh-token       stdin: the refresh token, and optionally the
+                                    client secret on a second line
+  --kind oauth2-client-credentials  stdin: the client secret
+  --kind exec -- COMMAND [ARG]...   runs COMMAND (no shell, stdin closed, minimal
+                                    environment); it prints the token, or JSON with
+                                    token/access_token and expires_at/expires_in
+  --token-url URL        the provider's token endpoint (https://; http:// only
+                         to loopback unless --allow-insecure-http)
+  --client-id ID         the OAuth2 client id
+  --client-auth M        none, client_secret_basic (default with a secret) or
+                         client_secret_post
+  --scope S, --audience A, --resource R
+                         sent with every token request
+  --default-lifetime S   assumed lifetime when the provider or command gives none
+                         (default 1h); status shows that it was assumed
+  --timeout S            exec: kill the command after S (default 30s)
 )";
 
 constexpr std::string_view update_help = R"(usage: cred update NAME [OPTIONS]
@@ -177,6 +198,22 @@ both copies of the same key remain and nothing is lost; run it again to finish.
 
   --to STORE   keyring or file
   --json       print the daemon's answer as JSON
+constexpr std::string_view rotate_help = R"(usage: cred rotate NAME [--json]
+
+Refreshes credential NAME now, whatever its schedule or last error, and waits
+for the outcome: the new token is stored before this returns. Exit status 4 if
+the provider refused the refresh token (log in again as the message says).
+
+  --json   print the credential's status after the refresh as JSON
+)";
+
+constexpr std::string_view rotate_help = R"(usage: cred rotate NAME [--json]
+
+Refreshes credential NAME now, whatever its schedule or last error, and waits
+for the outcome: the new token is stored before this returns. Exit status 4 if
+the provider refused the refresh token (log in again as the message says).
+
+  --json   print the credential's status after the refresh as JSON
 )";
 
 constexpr std::string_view help_help = R"(usage: cred help [COMMAND]
@@ -218,6 +255,8 @@ std::string_view help_text(std::optional<cli::CommandKind> topic) {
         return exec_help;
     case cli::CommandKind::keystore:
         return keystore_help;
+    case cli::CommandKind::rotate:
+        return rotate_help;
     }
     return overview;
 }

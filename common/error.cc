@@ -32,6 +32,8 @@ constexpr std::array errc_table{
     ErrcInfo{Errc::insufficient_validity, "insufficient_validity", -32012},
     ErrcInfo{Errc::needs_login, "needs_login", -32013},
     ErrcInfo{Errc::corrupt, "corrupt", -32014},
+    ErrcInfo{Errc::refresh_failed, "refresh_failed", -32015},
+    ErrcInfo{Errc::superseded, "superseded", -32016},
     ErrcInfo{Errc::keyring_unavailable, "keyring_unavailable", -32020},
     ErrcInfo{Errc::keyring_locked, "keyring_locked", -32021},
     ErrcInfo{Errc::key_unavailable, "key_unavailable", -32022},

@@ -31,6 +31,8 @@ enum class Errc {
     insufficient_validity,
     needs_login,
     corrupt,
+    refresh_failed, // a refreshable credential has no valid token and the refresh failed
+    superseded,     // a refresh finished after the credential changed; its result was dropped
     // key protection and storage
     keyring_unavailable,
     keyring_locked,

@@ -33,6 +33,8 @@ inline constexpr std::string_view token_get = "token.get";
 inline constexpr std::string_view credential_store = "credential.store";
 inline constexpr std::string_view credential_erase = "credential.erase";
 inline constexpr std::string_view keystore_migrate = "keystore.migrate";
+inline constexpr std::string_view credential_rotate = "credential.rotate";
+inline constexpr std::string_view token_reject = "token.reject";
 } // namespace method
 
 // A parsed, validated request line.

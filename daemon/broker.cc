@@ -54,6 +54,10 @@ std::string_view status_name(Status s) {
         return "expired";
     case Status::error:
         return "error";
+    case Status::needs_login:
+        return "needs_login";
+    case Status::refreshing:
+        return "refreshing";
     }
     return "error";
 }
@@ -105,6 +109,18 @@ Status Broker::status_of(const Entry& e, UnixMs now) {
     if (!e.secrets && !e.awaiting_key) {
         return Status::error;
     }
+    const bool refreshable = is_refreshable_kind(e.record.kind);
+    if (refreshable) {
+        if (e.record.refresh.error_class == "reauthorize") {
+            return Status::needs_login;
+        }
+        if (e.record.refresh.error_class == "fix_configuration") {
+            return Status::error;
+        }
+        if (e.secrets && e.secrets->token.empty()) {
+            return Status::expired;
+        }
+    }
     if (!e.record.expires_at) {
         return Status::fresh;
     }
@@ -112,12 +128,21 @@ Status Broker::status_of(const Entry& e, UnixMs now) {
     if (left <= expiry_skew_ms) {
         return Status::expired;
     }
-    return left <= expiring_window_ms ? Status::expiring : Status::fresh;
+    // A refreshable token is renewed long before the static-token warning window.
+    return !refreshable && left <= expiring_window_ms ? Status::expiring : Status::fresh;
 }
 
+// A credential whose refresh token was refused (needs_login) or whose configuration is
+// wrong still serves its access token until that expires: it is valid, and the status
+// tells the user what to fix.
 bool Broker::is_servable(const Entry& e, UnixMs now) {
-    const Status s = status_of(e, now);
-    return s == Status::fresh || s == Status::expiring;
+    if (!e.secrets || e.secrets->token.empty()) {
+        return false;
+    }
+    if (!e.record.expires_at) {
+        return true;
+    }
+    return *e.record.expires_at - now > expiry_skew_ms;
 }
 
 const Broker::Entry* Broker::best_match(const TokenQuery& q, UnixMs now) const {
@@ -174,9 +199,11 @@ Result<TokenView> Broker::serve(const Entry& e, const TokenQuery& q, UnixMs now)
                           replace_hint(r));
     }
     // Fail closed: past its expiry (minus the skew) a token is never handed out.
-    if (status_of(e, now) == Status::expired) {
+    if (!is_servable(e, now)) {
         return make_error(Errc::expired,
-                          "credential " + r.name + " expired at " + format_rfc3339(*r.expires_at),
+                          "credential " + r.name +
+                              (r.expires_at ? " expired at " + format_rfc3339(*r.expires_at)
+                                            : " has no token yet"),
                           replace_hint(r));
     }
     if (r.expires_at && *r.expires_at - now < q.min_valid_ms) {
@@ -222,7 +249,9 @@ std::optional<UnixMs> Broker::check_expiry(UnixMs now) {
         }
     };
     for (auto& [name, e] : m_entries) {
-        if (!e.record.expires_at || (!e.secrets && !e.awaiting_key)) {
+        // Refreshable kinds are the Refresher's: their expiry is its schedule.
+        if (!e.record.expires_at || (!e.secrets && !e.awaiting_key) ||
+            is_refreshable_kind(e.record.kind)) {
             continue;
         }
         const UnixMs expires = *e.record.expires_at;
@@ -309,6 +338,7 @@ void Broker::commit_add(std::shared_ptr<NewCredential> pending,
                 if (m_on_changed) {
                     m_on_changed();
                 }
+                changed(it->first);
                 done(AddOutcome{created, generation});
             }
             finish_change();
@@ -353,6 +383,7 @@ void Broker::update(CredentialChange change, std::function<void(Result<std::uint
                                 if (m_on_changed) {
                                     m_on_changed();
                                 }
+                                changed(e.record.name);
                                 done(e.record.generation);
                             }
                             finish_change();
@@ -374,6 +405,7 @@ void Broker::remove(std::string name, std::function<void(Result<void>)> done) {
                                 const auto it = m_entries.find(*pending);
                                 unindex(it->second);
                                 m_entries.erase(it);
+                                changed(*pending);
                             }
                             done(*result);
                             finish_change();
@@ -393,6 +425,50 @@ std::vector<const Broker::Entry*> Broker::candidates(const Url& url,
         if (path_has_prefix(url.path, m.path) && !(user && m.username && *user != *m.username)) {
             out.push_back(e);
         }
+    }
+    return out;
+}
+
+void Broker::changed(const std::string& name) {
+    if (m_change_listener) {
+        m_change_listener(name);
+    }
+}
+
+Result<std::string> Broker::resolve(const TokenQuery& q, UnixMs now) const {
+    if (q.name) {
+        if (!m_entries.contains(*q.name)) {
+            return not_found(*q.name);
+        }
+        return *q.name;
+    }
+    if (!q.url) {
+        return make_error(Errc::invalid_params, "token.get needs \"name\" or \"url\"");
+    }
+    const Entry* e = best_match(q, now);
+    if (!e) {
+        // The same answer get_token gives.
+        auto token = get_token(q, now);
+        return token.error();
+    }
+    return e->record.name;
+}
+
+const CredentialRecord* Broker::find_record(std::string_view name) const {
+    const auto it = m_entries.find(name);
+    return it == m_entries.end() ? nullptr : &it->second.record;
+}
+
+const SecretMaterial* Broker::find_secrets(std::string_view name) const {
+    const auto it = m_entries.find(name);
+    return it == m_entries.end() || !it->second.secrets ? nullptr : &*it->second.secrets;
+}
+
+std::vector<std::string> Broker::names() const {
+    std::vector<std::string> out;
+    out.reserve(m_entries.size());
+    for (const auto& [name, _] : m_entries) {
+        out.push_back(name);
     }
     return out;
 }
@@ -432,6 +508,7 @@ void Broker::open_secrets(std::vector<LoadedCredential> loaded) {
         it->second.awaiting_key = false;
         if (l.secrets) {
             it->second.secrets = std::move(*l.secrets);
+            changed(it->first); // a refreshed kind can be scheduled now
         } else {
             spdlog::error("{}; the record is kept so it can be replaced",
                           l.secrets.error().message);
@@ -447,6 +524,89 @@ void Broker::verify_key(Sealer sealer, std::function<void(Result<void>)> done) {
     auto result = std::make_shared<Result<void>>();
     m_worker.submit([this, pending, result] { *result = m_store.verify_key(*pending); },
                     [result, done = std::move(done)] { done(*result); });
+}
+
+void Broker::apply_refresh(const RefreshCommit& c, std::uint64_t generation, UnixMs now) {
+    Entry& e = m_entries.at(c.name);
+    e.record.refresh = c.state;
+    e.record.updated_at = now;
+    if (c.secrets) {
+        e.record.expires_at = c.expires_at;
+        e.record.generation = generation;
+        SecretMaterial m;
+        m.token = c.secrets->token.clone();
+        m.refresh_token = c.secrets->refresh_token.clone();
+        m.client_secret = c.secrets->client_secret.clone();
+        e.secrets = std::move(m);
+    }
+}
+
+void Broker::commit_refresh(RefreshCommit commit, std::function<void(Result<std::uint64_t>)> done) {
+    m_refresh_batch.push_back(
+        {std::make_shared<RefreshCommit>(std::move(commit)), std::move(done)});
+    // One queued change takes every refresh result that has arrived by the time it runs,
+    // and writes them in one transaction: one disk flush for many refreshes.
+    if (m_refresh_batch.size() == 1) {
+        enqueue([this] { commit_refresh_batch(); });
+    }
+}
+
+void Broker::commit_refresh_batch() {
+    struct Item {
+        std::shared_ptr<RefreshCommit> commit;
+        std::function<void(Result<std::uint64_t>)> done;
+        CredentialRecord record;
+    };
+    auto items = std::make_shared<std::vector<Item>>();
+    auto batch = std::move(m_refresh_batch);
+    m_refresh_batch.clear();
+    const UnixMs now = now_ms();
+    for (auto& p : batch) {
+        const auto it = m_entries.find(p.commit->name);
+        if (it == m_entries.end() || it->second.record.generation != p.commit->generation ||
+            !it->second.secrets) {
+            spdlog::info("credential {}: refresh result dropped: the credential changed meanwhile",
+                         p.commit->name);
+            p.done(make_error(Errc::superseded, "credential " + p.commit->name +
+                                                    ": changed while it was being refreshed; "
+                                                    "the refresh result was dropped"));
+            continue;
+        }
+        CredentialRecord record = it->second.record;
+        record.refresh = p.commit->state;
+        record.updated_at = now;
+        if (p.commit->secrets) {
+            record.expires_at = p.commit->expires_at;
+            record.generation = p.commit->generation + 1;
+        }
+        items->push_back({p.commit, std::move(p.done), std::move(record)});
+    }
+    if (items->empty()) {
+        return finish_change();
+    }
+    auto result = std::make_shared<Result<void>>();
+    m_worker.submit(
+        [this, items, result] {
+            std::vector<StoreWrite> writes;
+            writes.reserve(items->size());
+            for (const auto& i : *items) {
+                writes.push_back({&i.record, i.commit->secrets ? &*i.commit->secrets : nullptr});
+            }
+            *result = m_store.put_many(writes);
+        },
+        [this, items, result, now] {
+            for (auto& i : *items) {
+                if (!*result) {
+                    i.done(result->error());
+                } else if (!m_entries.contains(i.commit->name)) {
+                    i.done(not_found(i.commit->name));
+                } else {
+                    apply_refresh(*i.commit, i.record.generation, now);
+                    i.done(i.record.generation);
+                }
+            }
+            finish_change();
+        });
 }
 
 } // namespace credd

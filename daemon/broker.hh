@@ -29,7 +29,9 @@ inline constexpr std::int64_t expiry_skew_ms = 5'000;
 // A static token this close to its expiry is `expiring`, and the daemon warns once.
 inline constexpr std::int64_t expiring_window_ms = 7LL * 24 * 3600 * 1000;
 
-enum class Status { fresh, expiring, expired, error };
+// needs_login and refreshing apply to refreshable kinds only (refreshing is reported by
+// the Refresher, which alone knows a refresh is in flight).
+enum class Status { fresh, expiring, expired, error, needs_login, refreshing };
 std::string_view status_name(Status s);
 
 struct TokenQuery {
@@ -63,6 +65,17 @@ struct CredentialChange {
     std::optional<std::optional<std::string>> username;
     std::optional<std::optional<UnixMs>> expires_at;
     std::optional<std::map<std::string, std::string>> labels;
+};
+
+// The outcome of one refresh, to be committed: new secrets and expiry after a success,
+// only the refresh state after a failure. Applied only if the credential still has
+// `generation`, so a refresh superseded by a newer change (cred add) is dropped.
+struct RefreshCommit {
+    std::string name;
+    std::uint64_t generation = 0;
+    std::optional<SecretMaterial> secrets;
+    std::optional<UnixMs> expires_at;
+    RefreshState state;
 };
 
 struct AddOutcome {
@@ -121,6 +134,30 @@ public:
     Result<CredentialView> status(std::string_view name, UnixMs now) const;
     std::size_t size() const { return m_entries.size(); }
 
+    // The name of the credential a query is for (by name, or the best URL match).
+    Result<std::string> resolve(const TokenQuery& query, UnixMs now) const;
+    // The stored record and open secrets of a credential; nullptr when there is no such
+    // credential (or its secrets did not open).
+    const CredentialRecord* find_record(std::string_view name) const;
+    const SecretMaterial* find_secrets(std::string_view name) const;
+    std::vector<std::string> names() const;
+
+    // Called on the I/O thread after add, update or remove of `name` is applied, so the
+    // Refresher re-plans that credential.
+    // Who marks a refreshed credential's access token rejected (the Refresher): called
+    // with the name and the token a server refused; true when it was the one served.
+    void set_reject_handler(std::function<bool(const std::string&, std::string_view)> handler) {
+        m_reject_handler = std::move(handler);
+    }
+    void set_change_listener(std::function<void(const std::string& name)> listener) {
+        m_change_listener = std::move(listener);
+    }
+
+    // Through the change queue like every change: committed durably (on the Worker) and
+    // only then applied to the index, so a rotated refresh token is on disk before the new
+    // access token can be served. Errc::superseded when the generation has moved on.
+    void commit_refresh(RefreshCommit commit, std::function<void(Result<std::uint64_t>)> done);
+
     void add(NewCredential credential, std::function<void(Result<AddOutcome>)> done);
     void update(CredentialChange change, std::function<void(Result<std::uint64_t>)> done);
     void remove(std::string name, std::function<void(Result<void>)> done);
@@ -171,9 +208,8 @@ private:
     void commit_removals(std::shared_ptr<EraseOutcome> outcome,
                          std::function<void(Result<EraseOutcome>)> done);
     // For a credential credd refreshes itself, whose access token a server refused:
-    // the token is to be dropped and refreshed on the next get. NOT WIRED YET: the
-    // refresh engine (issue 4) owns that state. Until it is wired this changes
-    // nothing, logs that it did not, and returns false ("kept").
+    // the token is to be dropped and refreshed on the next get, if it is still the one
+    // served (the reject handler, the Refresher, decides). False: kept.
     bool mark_token_rejected(const Entry& e, const std::optional<Secret>& token);
 
     void index(const Entry& e);
@@ -182,14 +218,25 @@ private:
     void open_secrets(std::vector<LoadedCredential> loaded);
     void enqueue(std::function<void()> change);
     void finish_change();
+    void changed(const std::string& name);
+    void commit_refresh_batch();
+    void apply_refresh(const RefreshCommit& commit, std::uint64_t generation, UnixMs now);
 
     Store& m_store;
     Worker& m_worker;
     std::function<void()> m_on_changed;
+    std::function<void(const std::string&)> m_change_listener;
+    std::function<bool(const std::string&, std::string_view)> m_reject_handler;
     Entries m_entries;
     // Candidates for URL lookup, by origin (scheme://host[:port]).
     std::unordered_map<std::string, std::vector<const Entry*>> m_by_origin;
     std::deque<std::function<void()>> m_changes;
+    // Refresh results waiting for the queued change that commits them together.
+    struct PendingRefresh {
+        std::shared_ptr<RefreshCommit> commit;
+        std::function<void(Result<std::uint64_t>)> done;
+    };
+    std::vector<PendingRefresh> m_refresh_batch;
     bool m_changing = false;
 };
 

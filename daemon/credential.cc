@@ -1,6 +1,7 @@
 // Credential: name rules, the JSON form of a record and the binary form of its secrets.
 #include "credential.hh"
 
+#include <algorithm>
 #include <array>
 #include <limits>
 #include <utility>
@@ -22,6 +23,8 @@ constexpr std::string_view params = "params";
 constexpr std::string_view generation = "generation";
 constexpr std::string_view created_at = "created_at";
 constexpr std::string_view updated_at = "updated_at";
+// Optional, unlike the rest: records written before the refresh engine have none.
+constexpr std::string_view refresh = "refresh";
 } // namespace field
 
 // Reads what is on disk, so every failure is damage: Errc::corrupt, with the field.
@@ -199,6 +202,55 @@ Result<void> read_counters(const boost::json::object& o, CredentialRecord& r) {
     return {};
 }
 
+boost::json::value optional_int(const std::optional<std::int64_t>& v) {
+    return v ? boost::json::value(*v) : boost::json::value(nullptr);
+}
+
+boost::json::object refresh_to_json(const RefreshState& s) {
+    return boost::json::object{
+        {"last_refresh", optional_int(s.last_refresh)},
+        {"next_refresh", optional_int(s.next_refresh)},
+        {"last_error", s.last_error ? boost::json::value(*s.last_error) : nullptr},
+        {"error_class", s.error_class},
+        {"failures", s.failures},
+        {"default_lifetime", s.default_lifetime},
+    };
+}
+
+std::optional<std::int64_t> read_optional_int(const boost::json::object& o, std::string_view key) {
+    const auto* v = o.if_contains(key);
+    if (v == nullptr || v->is_null()) {
+        return std::nullopt;
+    }
+    auto n = int64_of(*v, key);
+    return n ? std::optional<std::int64_t>(*n) : std::nullopt;
+}
+
+// Lenient: the refresh state is the daemon's own bookkeeping and is rewritten on the next
+// attempt, so a damaged member is dropped rather than making the credential unusable.
+RefreshState refresh_from_json(const boost::json::object& o) {
+    RefreshState s;
+    const auto* r = o.if_contains(field::refresh);
+    if (r == nullptr || !r->is_object()) {
+        return s;
+    }
+    const auto& obj = r->get_object();
+    s.last_refresh = read_optional_int(obj, "last_refresh");
+    s.next_refresh = read_optional_int(obj, "next_refresh");
+    if (const auto* e = obj.if_contains("last_error"); e != nullptr && e->is_string()) {
+        s.last_error = std::string(e->get_string());
+    }
+    if (const auto* c = obj.if_contains("error_class"); c != nullptr && c->is_string()) {
+        s.error_class = std::string(c->get_string());
+    }
+    s.failures = static_cast<std::uint32_t>(
+        std::clamp<std::int64_t>(read_optional_int(obj, "failures").value_or(0), 0, 1'000'000));
+    if (const auto* d = obj.if_contains("default_lifetime"); d != nullptr && d->is_bool()) {
+        s.default_lifetime = d->get_bool();
+    }
+    return s;
+}
+
 // Secret encoding: version byte, then per present field tag (1 byte), length (4 bytes,
 // little endian), bytes. A new field gets a new tag; a new layout a new version.
 constexpr unsigned char secrets_version = 1;
@@ -238,6 +290,11 @@ std::uint32_t read_le32(std::string_view bytes) {
 
 } // namespace
 
+bool is_refreshable_kind(std::string_view kind) {
+    return kind == kind_oauth2_refresh_token || kind == kind_oauth2_client_credentials ||
+           kind == kind_exec;
+}
+
 boost::json::object record_to_json(const CredentialRecord& r) {
     Url bare = r.match;
     bare.username.reset();
@@ -256,6 +313,9 @@ boost::json::object record_to_json(const CredentialRecord& r) {
     o[field::generation] = r.generation;
     o[field::created_at] = r.created_at;
     o[field::updated_at] = r.updated_at;
+    if (is_refreshable_kind(r.kind)) {
+        o[field::refresh] = refresh_to_json(r.refresh);
+    }
     return o;
 }
 
@@ -285,6 +345,7 @@ Result<CredentialRecord> record_from_json(const boost::json::value& v) {
     if (auto ok = read_counters(*o, r); !ok) {
         return ok.error();
     }
+    r.refresh = refresh_from_json(*o);
     return r;
 }
 

@@ -19,6 +19,25 @@
 namespace credd {
 
 inline constexpr std::string_view kind_static = "static";
+inline constexpr std::string_view kind_oauth2_refresh_token = "oauth2-refresh-token";
+inline constexpr std::string_view kind_oauth2_client_credentials = "oauth2-client-credentials";
+inline constexpr std::string_view kind_exec = "exec";
+
+// Whether credd obtains this kind's tokens itself (and so refreshes them).
+bool is_refreshable_kind(std::string_view kind);
+
+// What the refresher knows about a refreshable credential, persisted with its record so
+// `cred status` after a restart still shows the last error and the start-up scheduler
+// knows when to refresh. `error_class` is an ErrorClass name ("transient",
+// "reauthorize", "fix_configuration") while the last attempt failed, else empty.
+struct RefreshState {
+    std::optional<UnixMs> last_refresh; // last successful refresh
+    std::optional<UnixMs> next_refresh; // when the next attempt is due; none: no retry
+    std::optional<std::string> last_error;
+    std::string error_class;
+    std::uint32_t failures = 0;    // consecutive
+    bool default_lifetime = false; // the provider said no expires_in; ours was assumed
+};
 
 // The non-secret part of a credential. Stored as JSON in LMDB, returned to clients,
 // logged by name. Nothing in it may ever be secret material.
@@ -32,6 +51,7 @@ struct CredentialRecord {
     std::uint64_t generation = 0; // bumped on every change of the secret material
     UnixMs created_at = 0;
     UnixMs updated_at = 0;
+    RefreshState refresh;
 };
 
 // The sealed part. Empty members are absent.

@@ -15,10 +15,14 @@
 
 #include "activated_socket.hh"
 #include "broker.hh"
+#include "exec_strategy.hh"
 #include "full_write.hh"
+#include "http_client.hh"
 #include "key_gate.hh"
 #include "listener.hh"
 #include "lmdb_store.hh"
+#include "oauth2_strategy.hh"
+#include "refresher.hh"
 #include "rpc_methods.hh"
 #include "sealer.hh"
 #include "service_notifier.hh"
@@ -52,6 +56,10 @@ struct Daemon::Parts {
     std::unique_ptr<Store> store;
     std::unique_ptr<Broker> broker;
     std::unique_ptr<KeyGate> key_gate;
+    std::unique_ptr<HttpClient> http;
+    std::unique_ptr<OAuth2Strategy> oauth2;
+    std::unique_ptr<ExecStrategy> exec;
+    std::unique_ptr<Refresher> refresher;
     std::unique_ptr<Listener> listener;
     DaemonInfo info;
     std::unique_ptr<RpcContext> rpc;
@@ -81,6 +89,31 @@ void schedule_expiry_check(Broker& broker, asio::steady_timer& timer) {
             schedule_expiry_check(broker, timer);
         }
     });
+}
+
+// The refresh engine: HTTP client, one strategy per refreshable kind, and the Refresher,
+// which plans every stored credential before the first client is served.
+Result<void> open_refresher(const DaemonOptions& o, auto& p) {
+    HttpClientOptions http;
+    http.ca_file = o.ca_file;
+    http.request_timeout = o.http_timeout;
+    read_proxy_environment(http);
+    p.http = std::make_unique<HttpClient>(p.io, std::move(http));
+    if (auto r = p.http->init(); !r) {
+        return r;
+    }
+    p.oauth2 = std::make_unique<OAuth2Strategy>(*p.http);
+    p.exec = std::make_unique<ExecStrategy>(p.io);
+    p.refresher = std::make_unique<Refresher>(p.io, *p.broker);
+    p.refresher->add_strategy(std::string(kind_oauth2_refresh_token), *p.oauth2);
+    p.refresher->add_strategy(std::string(kind_oauth2_client_credentials), *p.oauth2);
+    p.refresher->add_strategy(std::string(kind_exec), *p.exec);
+    p.broker->set_change_listener([&p](const std::string& name) { p.refresher->on_changed(name); });
+    p.broker->set_reject_handler([&p](const std::string& name, std::string_view token) {
+        return p.refresher->reject_token(name, token);
+    });
+    p.refresher->start();
+    return {};
 }
 
 // With --exit-idle-time: once no connection is open, a timer; a new one cancels it.
@@ -157,9 +190,13 @@ Result<void> open_parts(const DaemonOptions& o, auto& p) {
     p.key_gate = std::make_unique<KeyGate>(
         KeyGateOptions{o.key_store, o.key_file, p.store->path(), {o.keyring_timeout}}, *p.broker,
         *p.key_worker, *has_key);
+    if (auto r = open_refresher(o, p); !r) {
+        return r;
+    }
     p.info = DaemonInfo{p.listener->socket_path(), p.store->path(), p.key_gate->protection(),
                         p.key_gate->location(), std::chrono::steady_clock::now()};
-    p.rpc = std::make_unique<RpcContext>(RpcContext{*p.broker, p.info, p.key_gate.get()});
+    p.rpc = std::make_unique<RpcContext>(
+        RpcContext{*p.broker, p.info, p.key_gate.get(), p.refresher.get()});
     return {};
 }
 
@@ -187,6 +224,9 @@ void stop_gracefully(auto& p, int signo) {
     p.notifier.stopping("finishing requests in flight");
     // A key load waiting on a hung keyring gives up now, not at its deadline.
     p.key_gate->cancel();
+    // No new refresh starts; one in flight may be spending a refresh token, so it gets
+    // the grace period to commit the rotated one.
+    p.refresher->stop();
     // Sessions with a request in hand finish it and its answer; the grace timer
     // bounds how long a stuck one can hold the exit. Once the last session has
     // closed nothing is left on the loop and run() returns.
@@ -198,7 +238,11 @@ void stop_gracefully(auto& p, int signo) {
             p.io.stop();
         }
     });
-    p.listener->stop([&p] { p.shutdown_timer.cancel(); });
+    p.listener->stop([&p] {
+        if (p.refresher->in_flight() == 0) {
+            p.shutdown_timer.cancel();
+        }
+    });
 }
 
 } // namespace

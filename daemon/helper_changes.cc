@@ -107,11 +107,13 @@ void Broker::store(HelperStore request, std::function<void(Result<StoreOutcome>)
     });
 }
 
-bool Broker::mark_token_rejected(const Entry& e, const std::optional<Secret>&) {
-    spdlog::info("credential {}: a helper reports its token rejected; kept (marking a refreshed "
-                 "kind's token rejected is not wired to the refresher yet)",
-                 e.record.name);
-    return false;
+bool Broker::mark_token_rejected(const Entry& e, const std::optional<Secret>& token) {
+    // Without the refused token there is nothing to compare: a newer token may already be
+    // served, and marking it would spend a refresh for nothing.
+    if (!token || !m_reject_handler) {
+        return false;
+    }
+    return m_reject_handler(e.record.name, token->expose());
 }
 
 void Broker::erase(HelperErase request, std::function<void(Result<EraseOutcome>)> done) {
@@ -160,6 +162,7 @@ void Broker::commit_removals(std::shared_ptr<EraseOutcome> outcome,
                 const auto it = m_entries.find(name);
                 unindex(it->second);
                 m_entries.erase(it);
+                changed(name);
             }
             if (!gone->empty() && m_on_changed) {
                 m_on_changed();

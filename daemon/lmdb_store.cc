@@ -424,6 +424,54 @@ Result<void> LmdbStore::put_record(const CredentialRecord& record) {
     return txn->commit(m_dir);
 }
 
+Result<void> LmdbStore::put_many(const std::vector<StoreWrite>& writes) {
+    // Serialised and sealed before the transaction, as in put().
+    std::vector<std::string> jsons;
+    std::vector<std::string> blobs;
+    jsons.reserve(writes.size());
+    blobs.reserve(writes.size());
+    for (const auto& w : writes) {
+        if (!is_valid_name(w.record->name)) {
+            return make_error(Errc::invalid_params, "store: invalid credential name");
+        }
+        jsons.push_back(boost::json::serialize(record_to_json(*w.record)));
+        if (w.secrets != nullptr) {
+            if (!m_sealer) {
+                return make_error(Errc::key_unavailable, "credential " + w.record->name +
+                                                             ": not stored: the data key is "
+                                                             "not loaded");
+            }
+            const Secret plain = encode_secrets(*w.secrets);
+            auto blob = m_sealer->seal(plain.expose(), associated_data(w.record->name));
+            if (!blob) {
+                return blob.error();
+            }
+            blobs.push_back(std::move(*blob));
+        } else {
+            blobs.emplace_back();
+        }
+    }
+    auto txn = Txn::begin(m_env.get(), 0, m_dir);
+    if (!txn) {
+        return txn.error();
+    }
+    for (std::size_t i = 0; i < writes.size(); ++i) {
+        const std::string& name = writes[i].record->name;
+        MDB_val key = val_of(name);
+        MDB_val record_val = val_of(jsons[i]);
+        if (const int rc = mdb_put(txn->get(), m_dbs.records, &key, &record_val, 0); rc != 0) {
+            return lmdb_error(m_dir, "cannot write record " + name, rc);
+        }
+        if (writes[i].secrets != nullptr) {
+            MDB_val blob_val = val_of(blobs[i]);
+            if (const int rc = mdb_put(txn->get(), m_dbs.secrets, &key, &blob_val, 0); rc != 0) {
+                return lmdb_error(m_dir, "cannot write secrets of " + name, rc);
+            }
+        }
+    }
+    return txn->commit(m_dir);
+}
+
 Result<void> LmdbStore::remove(std::string_view name) {
     if (!is_valid_name(name)) {
         return make_error(Errc::not_found, "store: no credential of that name", "cred list");

@@ -36,6 +36,7 @@ public:
     Result<void> put(const CredentialRecord& record, const SecretMaterial& secrets) override;
     // Errc::not_found when there is no stored credential of that name to update.
     Result<void> put_record(const CredentialRecord& record) override;
+    Result<void> put_many(const std::vector<StoreWrite>& writes) override;
     Result<void> remove(std::string_view name) override;
     Result<bool> has_key() override;
     Result<void> set_key(Sealer sealer) override;

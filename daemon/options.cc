@@ -36,6 +36,11 @@ options:
   --exit-idle-time SECS  exit after SECS without an open connection; only when
                          socket-activated by systemd, which starts credd again
                          on the next connection
+  --ca-file FILE         trust the CA certificates in FILE (PEM) for token
+                         endpoints instead of the system store (SSL_CERT_FILE
+                         is honoured too)
+  --http-timeout SECS    give up on a token request after this long: resolve,
+                         connect, TLS, send and answer together (default 15)
   -h, --help             show this help
   --version              show the version
 )";
@@ -83,6 +88,8 @@ constexpr NumberOption number_options[] = {
     {"--ready-fd", 0, 65535, [](DaemonOptions& o, long n) { o.ready_fd = static_cast<int>(n); }},
     {"--exit-idle-time", 1, 86400,
      [](DaemonOptions& o, long n) { o.exit_idle_time = std::chrono::seconds(n); }},
+    {"--http-timeout", 1, 600,
+     [](DaemonOptions& o, long n) { o.http_timeout = std::chrono::seconds(n); }},
 };
 
 // Sets one option that takes a value (`flag` without its "=value").
@@ -103,6 +110,8 @@ Result<void> set_option(DaemonOptions& o, const std::string& flag, const std::st
         o.data_dir = value;
     } else if (flag == "--key-file") {
         o.key_file = value;
+    } else if (flag == "--ca-file") {
+        o.ca_file = value;
     } else if (flag == "--key-store") {
         if (value != "file" && value != "keyring" && value != "auto") {
             return usage_error("--key-store: \"" + value +

@@ -22,6 +22,8 @@ struct DaemonOptions {
     // Exit after this long without a connection; only with a socket passed by systemd.
     std::optional<std::chrono::seconds> exit_idle_time;
     std::chrono::milliseconds keyring_timeout{10'000};
+    std::optional<std::string> ca_file; // trust these CAs for token endpoints
+    std::chrono::milliseconds http_timeout{15'000};
     bool show_help = false;
     bool show_version = false;
 };

@@ -11,7 +11,9 @@
 #include "helper_methods.hh"
 #include "key_gate.hh"
 #include "protocol.hh"
+#include "refresher.hh"
 #include "rpc_params.hh"
+#include "strategy.hh"
 
 namespace credd {
 
@@ -75,20 +77,34 @@ json::object credential_json(const CredentialView& v, const json::storage_ptr& s
                         sp);
 }
 
-json::object status_json(const CredentialView& v, const std::string& protection,
+json::object status_json(const CredentialView& v, const RpcContext& context,
                          const json::storage_ptr& sp) {
     const auto& r = v.record;
-    return json::object({{"name", r.name},
-                         {"kind", r.kind},
-                         {"url", match_url(r.match)},
-                         {"username", nullable(r.match.username)},
-                         {"status", status_name(v.status)},
-                         {"expires_at", nullable(r.expires_at)},
-                         {"next_refresh", nullptr},
-                         {"last_refresh", nullptr},
-                         {"last_error", nullable(v.last_error)},
-                         {"protection", protection}},
-                        sp);
+    const RefreshState& rs = r.refresh;
+    Status status = v.status;
+    if (context.refresher && context.refresher->is_refreshing(r.name)) {
+        status = Status::refreshing;
+    }
+    const bool refreshable = is_refreshable_kind(r.kind);
+    json::object out(
+        {{"name", r.name},
+         {"kind", r.kind},
+         {"url", match_url(r.match)},
+         {"username", nullable(r.match.username)},
+         {"status", status_name(status)},
+         {"expires_at", nullable(r.expires_at)},
+         {"next_refresh", nullable(rs.next_refresh)},
+         {"last_refresh", nullable(rs.last_refresh)},
+         {"last_error", v.last_error ? nullable(v.last_error) : nullable(rs.last_error)},
+         {"protection", key_protection(context)}},
+        sp);
+    if (refreshable) {
+        out["error_class"] =
+            rs.error_class.empty() ? json::value(nullptr) : json::value(rs.error_class);
+        out["failures"] = rs.failures;
+        out["lifetime_assumed"] = rs.default_lifetime;
+    }
+    return out;
 }
 
 void daemon_info(RpcCall call) {
@@ -116,9 +132,54 @@ void daemon_info(RpcCall call) {
     call.reply(std::move(out));
 }
 
+// The secret object of credential.add: "token" for static; "refresh_token",
+// "client_secret" and an optional first "token" for the refreshable kinds.
+Result<SecretMaterial> parse_secret(const json::object& p, std::string_view kind) {
+    SecretMaterial m;
+    const auto* secret = p.if_contains("secret");
+    if (secret == nullptr && kind == kind_exec) {
+        return m;
+    }
+    if (secret == nullptr || !secret->is_object()) {
+        return make_error(Errc::invalid_params, "\"secret\" must be an object");
+    }
+    const std::pair<std::string_view, Secret SecretMaterial::*> fields[] = {
+        {"token", &SecretMaterial::token},
+        {"refresh_token", &SecretMaterial::refresh_token},
+        {"client_secret", &SecretMaterial::client_secret}};
+    for (const auto& kv : secret->get_object()) {
+        bool known = false;
+        for (const auto& [key, member] : fields) {
+            if (kv.key() != key) {
+                continue;
+            }
+            if (!kv.value().is_string() || kv.value().get_string().empty()) {
+                return make_error(Errc::invalid_params,
+                                  "secret \"" + std::string(key) + "\" must be a non-empty string");
+            }
+            m.*member = Secret(std::string_view(kv.value().get_string()));
+            known = true;
+        }
+        if (!known) {
+            return make_error(Errc::invalid_params,
+                              "unknown secret \"" + std::string(kv.key()) + '"');
+        }
+    }
+    if (kind == kind_static &&
+        (m.token.empty() || !m.refresh_token.empty() || !m.client_secret.empty())) {
+        return make_error(Errc::invalid_params, "\"secret\" must be an object with a non-empty "
+                                                "string \"token\"");
+    }
+    return m;
+}
+
+// A refreshable credential added without a URL is reached by name only: it is stored
+// with this match, which no URL a client asks about has.
+constexpr std::string_view name_only_url = "credd://unmatched";
+
 Result<NewCredential> parse_new_credential(const json::object& p) {
-    if (auto known =
-            check_known(p, {"name", "url", "username", "kind", "expires_at", "labels", "secret"});
+    if (auto known = check_known(
+            p, {"name", "url", "username", "kind", "expires_at", "labels", "secret", "params"});
         !known) {
         return known.error();
     }
@@ -130,17 +191,39 @@ Result<NewCredential> parse_new_credential(const json::object& p) {
     if (auto e = first_error(name, url, username, kind, expires_at)) {
         return *e;
     }
-    if (!*url) {
-        return make_error(Errc::invalid_params, "missing parameter \"url\"");
+    const std::string kind_name = kind->value_or(std::string(kind_static));
+    const bool refreshable = is_refreshable_kind(kind_name);
+    if (kind_name != kind_static && !refreshable) {
+        return make_error(Errc::invalid_params, "unknown kind \"" + kind_name + '"',
+                          "kinds: static, oauth2-refresh-token, oauth2-client-credentials, exec");
     }
-    if (*kind && **kind != kind_static) {
-        return make_error(Errc::invalid_params, "kind \"" + **kind +
-                                                    "\" is not supported yet; "
-                                                    "use \"static\"");
+    if (!*url && !refreshable) {
+        return make_error(Errc::invalid_params, "missing parameter \"url\"");
     }
     NewCredential c;
     c.record.name = std::move(*name);
-    c.record.match = std::move(**url);
+    c.record.kind = kind_name;
+    c.record.match = *url ? std::move(**url) : parse_url(name_only_url).value();
+    if (const auto* params = p.if_contains("params")) {
+        if (!params->is_object() || !refreshable) {
+            return make_error(Errc::invalid_params,
+                              "\"params\" must be an object, for a refreshable kind");
+        }
+        c.record.params = params->get_object();
+    }
+    auto secrets = parse_secret(p, kind_name);
+    if (!secrets) {
+        return secrets.error();
+    }
+    c.secrets = std::move(*secrets);
+    if (refreshable) {
+        if (auto ok = check_kind_params(kind_name, c.record.params, c.secrets); !ok) {
+            return ok.error();
+        }
+        if (c.secrets.token.empty()) {
+            *expires_at = std::nullopt; // no token yet: fetched at once
+        }
+    }
     if (*username) {
         c.record.match.username = std::move(**username);
     }
@@ -152,14 +235,6 @@ Result<NewCredential> parse_new_credential(const json::object& p) {
         }
         c.record.labels = std::move(*parsed);
     }
-    const auto* secret = p.if_contains("secret");
-    const auto* token =
-        secret && secret->is_object() ? secret->get_object().if_contains("token") : nullptr;
-    if (!token || !token->is_string() || token->get_string().empty()) {
-        return make_error(Errc::invalid_params, "\"secret\" must be an object with a non-empty "
-                                                "string \"token\"");
-    }
-    c.secrets.token = Secret(std::string_view(token->get_string()));
     return c;
 }
 
@@ -270,7 +345,6 @@ void credential_status(RpcCall call) {
         return call.reply(known.error());
     }
     const UnixMs now = now_ms();
-    const auto& protection = key_protection(call.context);
     json::array out(call.storage);
     if (call.params.contains("name")) {
         auto name = get_name(call.params);
@@ -281,10 +355,10 @@ void credential_status(RpcCall call) {
         if (!view) {
             return call.reply(view.error());
         }
-        out.push_back(status_json(*view, protection, call.storage));
+        out.push_back(status_json(*view, call.context, call.storage));
     } else {
         for (const auto& v : call.context.broker.list(now)) {
-            out.push_back(status_json(v, protection, call.storage));
+            out.push_back(status_json(v, call.context, call.storage));
         }
     }
     call.reply(json::value(json::object({{"credentials", std::move(out)}}, call.storage)));
@@ -332,6 +406,48 @@ std::string_view auth_scheme_of(const CredentialRecord& r) {
     return bearer ? "bearer" : "basic";
 }
 
+// Answers token.get from the index. `want_refresh`: a static credential's refresh token
+// too — that one belongs to whoever stored it (git's OAuth helpers) and credd never
+// spends it; a refreshed kind's never leaves the daemon.
+void reply_token(RpcCall& call, const TokenQuery& query, bool want_refresh) {
+    auto token = call.context.broker.get_token(query, now_ms());
+    if (!token) {
+        return call.reply(token.error());
+    }
+    const auto& r = token->record;
+    json::object result({{"token", token->token},
+                         {"name", r.name},
+                         {"username", nullable(r.match.username)},
+                         {"expires_at", nullable(r.expires_at)},
+                         {"generation", r.generation},
+                         {"kind", r.kind},
+                         {"auth_scheme", auth_scheme_of(r)}},
+                        call.storage);
+    if (want_refresh && r.kind == kind_static && !token->refresh_token.empty()) {
+        result["refresh_token"] = token->refresh_token;
+    }
+    call.reply(json::value(std::move(result)));
+}
+
+// Once the key is there, a refreshable credential is first made fresh enough — at once,
+// or after the refresh this joins or starts — and then answered like any other.
+void serve_token(RpcCall call, const TokenQuery& query, bool want_refresh) {
+    Refresher* refresher = call.context.refresher;
+    auto name = call.context.broker.resolve(query, now_ms());
+    const CredentialRecord* record = name ? call.context.broker.find_record(*name) : nullptr;
+    if (refresher == nullptr || record == nullptr || !is_refreshable_kind(record->kind)) {
+        return reply_token(call, query, want_refresh);
+    }
+    TokenQuery by_name{*name, std::nullopt, std::nullopt, query.min_valid_ms};
+    refresher->ensure(*name, query.min_valid_ms,
+                      [call, by_name = std::move(by_name)](Result<void> ready) mutable {
+                          if (!ready) {
+                              return call.reply(ready.error());
+                          }
+                          reply_token(call, by_name, false);
+                      });
+}
+
 void token_get(RpcCall call) {
     auto query = parse_token_query(call.params);
     if (!query) {
@@ -343,28 +459,8 @@ void token_get(RpcCall call) {
             make_error(Errc::invalid_params, "\"with_refresh_token\" must be a boolean"));
     }
     const bool want_refresh = with_refresh && with_refresh->get_bool();
-    with_key(call, [&broker = call.context.broker, reply = call.reply, sp = call.storage,
-                    query = std::move(*query), want_refresh] {
-        auto token = broker.get_token(query, now_ms());
-        if (!token) {
-            return reply(token.error());
-        }
-        const auto& r = token->record;
-        json::object result({{"token", token->token},
-                             {"name", r.name},
-                             {"username", nullable(r.match.username)},
-                             {"expires_at", nullable(r.expires_at)},
-                             {"generation", r.generation},
-                             {"kind", r.kind},
-                             {"auth_scheme", auth_scheme_of(r)}},
-                            sp);
-        // Only a static credential's: that refresh token belongs to whoever stored it
-        // (git's OAuth helpers), credd never spends it. A refreshed kind's never leaves
-        // the daemon.
-        if (want_refresh && r.kind == kind_static && !token->refresh_token.empty()) {
-            result["refresh_token"] = token->refresh_token;
-        }
-        reply(json::value(std::move(result)));
+    with_key(call, [call, query = std::move(*query), want_refresh] {
+        serve_token(call, query, want_refresh);
     });
 }
 
@@ -395,6 +491,54 @@ void keystore_migrate(RpcCall call) {
     });
 }
 
+void credential_rotate(RpcCall call) {
+    if (auto known = check_known(call.params, {"name"}); !known) {
+        return call.reply(known.error());
+    }
+    auto name = get_name(call.params);
+    if (!name) {
+        return call.reply(name.error());
+    }
+    if (call.context.refresher == nullptr) {
+        return call.reply(make_error(Errc::internal, "credential.rotate: no refresher"));
+    }
+    // A refresh spends secrets: the key first.
+    with_key(call, [call, name = *name] {
+        call.context.refresher->rotate(name, [call, name](Result<void> done) mutable {
+            if (!done) {
+                return call.reply(done.error());
+            }
+            auto view = call.context.broker.status(name, now_ms());
+            if (!view) {
+                return call.reply(view.error());
+            }
+            call.reply(json::value(status_json(*view, call.context, call.storage)));
+        });
+    });
+}
+
+// git-credential erase after a 401: the server refused this token, so a refreshed
+// credential must not hand it out again (the next token.get refreshes).
+void token_reject(RpcCall call) {
+    if (auto known = check_known(call.params, {"name", "token"}); !known) {
+        return call.reply(known.error());
+    }
+    auto name = get_name(call.params);
+    auto token = protocol::get_string(call.params, "token");
+    if (auto e = first_error(name, token)) {
+        return call.reply(*e);
+    }
+    // The comparison needs the stored token, so the key.
+    auto refused = std::make_shared<Secret>(std::string_view(*token));
+    wipe(*token);
+    with_key(call, [call, name = *name, refused] {
+        const bool rejected =
+            call.context.refresher && call.context.refresher->reject_token(name, refused->expose());
+        call.reply(
+            json::value(json::object({{"name", name}, {"rejected", rejected}}, call.storage)));
+    });
+}
+
 constexpr std::array methods{
     RpcMethod{protocol::method::daemon_info, daemon_info, false},
     RpcMethod{protocol::method::credential_add, credential_add, true},
@@ -406,6 +550,8 @@ constexpr std::array methods{
     RpcMethod{protocol::method::credential_store, credential_store, true},
     RpcMethod{protocol::method::credential_erase, credential_erase, true},
     RpcMethod{protocol::method::keystore_migrate, keystore_migrate, true},
+    RpcMethod{protocol::method::credential_rotate, credential_rotate, true},
+    RpcMethod{protocol::method::token_reject, token_reject, true},
 };
 
 } // namespace

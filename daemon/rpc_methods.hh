@@ -16,6 +16,7 @@ namespace credd {
 
 class Broker;
 class KeyGate;
+class Refresher;
 
 // What the daemon says about itself in daemon.info; fixed once it serves.
 struct DaemonInfo {
@@ -32,6 +33,7 @@ struct RpcContext {
     // Where the data key is and whether it is loaded; methods that need a secret wait on
     // it. Null only where no key gate runs (the key is then whatever the Store holds).
     KeyGate* key_gate = nullptr;
+    Refresher* refresher = nullptr; // refreshable kinds; nullptr in tests without one
 };
 
 // One call. Handlers build their result in `storage` (the session's wiping arena: a

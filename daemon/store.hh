@@ -19,6 +19,13 @@ struct LoadedCredential {
     Result<SecretMaterial> secrets;
 };
 
+// One credential's write in a batch: the record, and its secrets unless only the record
+// changes.
+struct StoreWrite {
+    const CredentialRecord* record;
+    const SecretMaterial* secrets; // nullptr: record only
+};
+
 // Every write is one transaction and returns only after it is durable on disk, so a
 // change can be acknowledged to a client the moment the call returns. Calls block
 // (disk, fsync): the daemon makes them from its store worker, never the I/O thread.
@@ -32,6 +39,9 @@ public:
     virtual Result<void> put(const CredentialRecord& record, const SecretMaterial& secrets) = 0;
     // Replaces the record only; the sealed secrets stay as they are.
     virtual Result<void> put_record(const CredentialRecord& record) = 0;
+    // Several credentials in one durable transaction (all or none), so refresh results
+    // that finish together cost one disk flush instead of one each.
+    virtual Result<void> put_many(const std::vector<StoreWrite>& writes) = 0;
     // Removes record and secrets; Errc::not_found when there was nothing.
     virtual Result<void> remove(std::string_view name) = 0;
 

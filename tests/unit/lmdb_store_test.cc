@@ -176,6 +176,27 @@ TEST_F(LmdbStoreTest, PutThenLoadRoundTrips) {
     EXPECT_TRUE(has_token(&all[0], token_a));
 }
 
+TEST_F(LmdbStoreTest, PutManyWritesRecordsAndSecretsInOneGo) {
+    auto store = open_store();
+    ASSERT_TRUE(store->put(make_record("a"), make_secrets(token_a)));
+    auto a = make_record("a");
+    a.kind = "oauth2-refresh-token";
+    a.refresh.last_error = "token endpoint answered HTTP 503";
+    a.refresh.error_class = "transient";
+    a.refresh.failures = 2;
+    auto b = make_record("b");
+    b.kind = "oauth2-client-credentials";
+    const auto b_secrets = make_secrets(token_b);
+    // a: the record only (a failed refresh); b: record and secrets (a new credential's token).
+    ASSERT_TRUE(store->put_many({{&a, nullptr}, {&b, &b_secrets}}));
+    const auto all = load(*store);
+    ASSERT_EQ(all.size(), 2U);
+    EXPECT_TRUE(has_token(find(all, "a"), token_a));
+    EXPECT_TRUE(has_token(find(all, "b"), token_b));
+    EXPECT_EQ(find(all, "a")->record.refresh.failures, 2U);
+    EXPECT_EQ(find(all, "a")->record.refresh.last_error, "token endpoint answered HTTP 503");
+}
+
 TEST_F(LmdbStoreTest, ReopenKeepsEverything) {
     put_two_and_close();
     auto store = open_store();

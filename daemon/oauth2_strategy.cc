@@ -1,0 +1,75 @@
+// OAuth2Strategy: builds the token request and turns the answer into a grant.
+#include "oauth2_strategy.hh"
+
+#include "form_encoding.hh"
+#include "http_client.hh"
+#include "token_response.hh"
+
+namespace credd {
+
+namespace {
+
+std::string param(const boost::json::object& p, std::string_view key) {
+    const auto* v = p.if_contains(key);
+    return v && v->is_string() ? std::string(v->get_string()) : std::string{};
+}
+
+HttpRequest token_request(const RefreshInput& in) {
+    const auto& p = in.params;
+    HttpRequest r;
+    r.url = param(p, "token_url");
+    if (const auto* v = p.if_contains("allow_insecure_http"); v && v->is_bool()) {
+        r.allow_insecure_http = v->get_bool();
+    }
+    if (in.kind == kind_oauth2_refresh_token) {
+        append_form_field(r.body, "grant_type", "refresh_token");
+        append_form_field(r.body, "refresh_token", in.secrets.refresh_token.expose());
+    } else {
+        append_form_field(r.body, "grant_type", "client_credentials");
+    }
+    for (const char* extra : {"scope", "audience", "resource"}) {
+        if (auto v = param(p, extra); !v.empty()) {
+            append_form_field(r.body, extra, v);
+        }
+    }
+    const std::string client_id = param(p, "client_id");
+    std::string auth = param(p, "client_auth");
+    if (auth.empty()) {
+        auth = in.secrets.client_secret.empty() ? "none" : "client_secret_basic";
+    }
+    if (auth == "client_secret_basic") {
+        r.authorization = basic_authorization(client_id, in.secrets.client_secret.expose());
+    } else {
+        if (!client_id.empty()) {
+            append_form_field(r.body, "client_id", client_id);
+        }
+        if (auth == "client_secret_post") {
+            append_form_field(r.body, "client_secret", in.secrets.client_secret.expose());
+        }
+    }
+    return r;
+}
+
+} // namespace
+
+void OAuth2Strategy::refresh(RefreshInput input, std::function<void(RefreshOutcome)> done) {
+    const std::int64_t assumed_s = default_lifetime_of(input.params);
+    m_http.post(token_request(input), [done = std::move(done), assumed_s](HttpResult result) {
+        if (!result) {
+            return done(result.error());
+        }
+        const UnixMs now = now_ms();
+        auto token = parse_token_response(*result, now);
+        if (!token) {
+            return done(token.error());
+        }
+        RefreshGrant g;
+        g.access_token = std::move(token->access_token);
+        g.refresh_token = std::move(token->refresh_token);
+        g.default_lifetime = !token->expires_in_s;
+        g.expires_at = now + token->expires_in_s.value_or(assumed_s) * 1000;
+        done(std::move(g));
+    });
+}
+
+} // namespace credd

@@ -1,0 +1,23 @@
+// OAuth2Strategy: the refresh-token (RFC 6749 §6) and client-credentials (§4.4) grants.
+#pragma once
+
+#include "strategy.hh"
+
+namespace credd {
+
+class HttpClient;
+
+// Serves both oauth2 kinds, told apart by RefreshInput::kind. Client authentication is
+// `none` (client_id in the body, public clients), `client_secret_basic` (the default
+// with a secret) or `client_secret_post`; `scope`, `audience` and `resource` are sent
+// when set. Owned by the Daemon; uses its HttpClient.
+class OAuth2Strategy final : public Strategy {
+public:
+    explicit OAuth2Strategy(HttpClient& http) : m_http(http) {}
+    void refresh(RefreshInput input, std::function<void(RefreshOutcome)> done) override;
+
+private:
+    HttpClient& m_http;
+};
+
+} // namespace credd

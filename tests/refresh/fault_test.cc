@@ -266,6 +266,37 @@ TEST_F(FaultTest, ARejectedTokenIsRefreshedOnTheNextGet) {
     EXPECT_EQ(fault_count("ok"), 2);
 }
 
+// git's erase after a 401 reaches the Refresher: the refused access token of a refreshed
+// credential is dropped and the next get refreshes; an erase naming an older token, or
+// none, keeps the current one. Nothing is removed either way.
+TEST_F(FaultTest, AHelpersEraseOfARefreshedCredentialRefreshesOnTheNextGet) {
+    const auto added = rpc(
+        "credential.add", {{"name", "api"},
+                           {"kind", "oauth2-client-credentials"},
+                           {"url", "https://api.example.com"},
+                           {"params", {{"token_url", fault_url("ok", 3600)}, {"client_id", "app"}}},
+                           {"secret", {{"client_secret", "s3cret-client"}}}});
+    ASSERT_TRUE(result_of(added)) << added;
+    ASSERT_TRUE(get_token({{"url", "https://api.example.com/v1"}}).is("ok-1"));
+    const auto erase = [&](json::object params) {
+        params["source"] = "git";
+        params["url"] = "https://api.example.com";
+        const auto response = rpc("credential.erase", params);
+        const auto* result = result_of(response);
+        return result ? result->as_object() : json::object{};
+    };
+    auto stale = erase({{"secret", {{"token", "ok-999"}}}});
+    EXPECT_EQ(stale["kept"], json::array({"api"}));
+    auto none = erase({});
+    EXPECT_EQ(none["kept"], json::array({"api"}));
+    EXPECT_TRUE(get_token({{"name", "api"}}).is("ok-1"));
+    auto refused = erase({{"secret", {{"token", "ok-1"}}}});
+    EXPECT_EQ(refused["rejected"], json::array({"api"}));
+    EXPECT_EQ(refused["removed"], json::array());
+    EXPECT_TRUE(get_token({{"url", "https://api.example.com"}}).is("ok-2"));
+    EXPECT_EQ(fault_count("ok"), 2);
+}
+
 TEST_F(FaultTest, MinValidTriggersARefreshOnlyWhenOneCanHelp) {
     ASSERT_TRUE(result_of(add_client_credentials("short", fault_url("ok", 60))));
     ASSERT_TRUE(get_token({{"name", "short"}}).is("ok-1"));

@@ -150,6 +150,49 @@ TEST_F(WatchTest, AWatcherThatNeverReadsIsDisconnectedWithoutStallingOthers) {
     EXPECT_TRUE(result_of(rpc("daemon.info")));
 }
 
+TEST_F(WatchTest, NotificationsInterleaveWithPipelinedAnswersAsWholeLines) {
+    ASSERT_TRUE(result_of(add_client_credentials("cc", fault_url("ok"))));
+    RpcClient watcher(m_daemon->socket_path());
+    ASSERT_TRUE(result_of(watcher.call("token.watch", {{"name", "cc"}, {"with_token", true}})));
+    // Many answers in flight on the watcher's connection while refreshes commit.
+    std::string batch;
+    constexpr int requests = 200;
+    for (int i = 0; i < requests; ++i) {
+        batch += R"({"jsonrpc":"2.0","id":)" + std::to_string(1000 + i) +
+                 R"(,"method":"token.get","params":{"name":"cc"}})" + "\n";
+    }
+    RpcClient rotator(m_daemon->socket_path());
+    ASSERT_TRUE(watcher.send(batch));
+    for (int i = 0; i < 3; ++i) {
+        ASSERT_TRUE(result_of(rotator.call("credential.rotate", {{"name", "cc"}})));
+    }
+    int answers = 0;
+    int notifications = 0;
+    const auto end = Clock::now() + 20s;
+    while (answers < requests && Clock::now() < end) {
+        const auto r = watcher.read_line(10s);
+        ASSERT_EQ(r.status, ReadStatus::line) << "after " << answers << " answers";
+        const auto v = parse_json(r.line);
+        ASSERT_TRUE(v.is_object()) << "a line that is not JSON";
+        const auto& o = v.as_object();
+        if (o.contains("id")) {
+            ASSERT_TRUE(o.contains("result")) << r.line;
+            EXPECT_EQ(o.at("id").to_number<std::int64_t>(), 1000 + answers) << "answers in order";
+            ++answers;
+        } else {
+            EXPECT_EQ(str(o, "method"), "token.changed");
+            ++notifications;
+        }
+    }
+    EXPECT_EQ(answers, requests);
+    // Every rotation was told, before or between or after the answers.
+    while (notifications < 3) {
+        ASSERT_FALSE(next_event(watcher, [](const json::object&) { return true; }).empty())
+            << "only " << notifications << " notifications";
+        ++notifications;
+    }
+}
+
 class WatchIdleTest : public RefreshFixture {
 protected:
     DaemonOptions daemon_options() const override {

@@ -35,7 +35,12 @@ inline constexpr std::string_view credential_erase = "credential.erase";
 inline constexpr std::string_view keystore_migrate = "keystore.migrate";
 inline constexpr std::string_view credential_rotate = "credential.rotate";
 inline constexpr std::string_view token_reject = "token.reject";
+inline constexpr std::string_view token_watch = "token.watch";
+inline constexpr std::string_view token_unwatch = "token.unwatch";
 } // namespace method
+
+// The notification a token.watch subscription receives (credd sends nothing else unasked).
+inline constexpr std::string_view notification_token_changed = "token.changed";
 
 // A parsed, validated request line.
 struct Request {

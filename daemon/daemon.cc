@@ -26,6 +26,7 @@
 #include "rpc_methods.hh"
 #include "sealer.hh"
 #include "service_notifier.hh"
+#include "watch_hub.hh"
 #include "worker.hh"
 
 namespace credd {
@@ -60,6 +61,7 @@ struct Daemon::Parts {
     std::unique_ptr<OAuth2Strategy> oauth2;
     std::unique_ptr<ExecStrategy> exec;
     std::unique_ptr<Refresher> refresher;
+    std::unique_ptr<WatchHub> watch_hub;
     std::unique_ptr<Listener> listener;
     DaemonInfo info;
     std::unique_ptr<RpcContext> rpc;
@@ -108,7 +110,14 @@ Result<void> open_refresher(const DaemonOptions& o, auto& p) {
     p.refresher->add_strategy(std::string(kind_oauth2_refresh_token), *p.oauth2);
     p.refresher->add_strategy(std::string(kind_oauth2_client_credentials), *p.oauth2);
     p.refresher->add_strategy(std::string(kind_exec), *p.exec);
-    p.broker->set_change_listener([&p](const std::string& name) { p.refresher->on_changed(name); });
+    p.watch_hub = std::make_unique<WatchHub>(*p.broker, p.refresher.get());
+    // The Refresher re-plans first, so a watcher is told "refreshing" when a change
+    // starts a refresh.
+    p.broker->set_change_listener([&p](const std::string& name) {
+        p.refresher->on_changed(name);
+        p.watch_hub->changed(name);
+    });
+    p.refresher->set_listener([&p](const std::string& name) { p.watch_hub->changed(name); });
     p.broker->set_reject_handler([&p](const std::string& name, std::string_view token) {
         return p.refresher->reject_token(name, token);
     });
@@ -196,7 +205,7 @@ Result<void> open_parts(const DaemonOptions& o, auto& p) {
     p.info = DaemonInfo{p.listener->socket_path(), p.store->path(), p.key_gate->protection(),
                         p.key_gate->location(), std::chrono::steady_clock::now()};
     p.rpc = std::make_unique<RpcContext>(
-        RpcContext{*p.broker, p.info, p.key_gate.get(), p.refresher.get()});
+        RpcContext{*p.broker, p.info, p.key_gate.get(), p.refresher.get(), p.watch_hub.get()});
     return {};
 }
 

@@ -66,6 +66,8 @@ public:
     // How many refreshes are in flight (shutdown gives them its grace period).
     std::size_t in_flight() const;
     bool is_refreshing(std::string_view name) const;
+    // Whether the current access token may be served now (held, not expired, not rejected).
+    bool can_serve(const std::string& name) const { return is_usable(name, 0); }
     // Called after every committed refresh outcome (success or failure), for token.watch.
     void set_listener(std::function<void(const std::string& name)> listener) {
         m_listener = std::move(listener);

@@ -14,6 +14,7 @@
 #include "refresher.hh"
 #include "rpc_params.hh"
 #include "strategy.hh"
+#include "watch_hub.hh"
 
 namespace credd {
 
@@ -539,6 +540,46 @@ void token_reject(RpcCall call) {
     });
 }
 
+// Subscribes this connection to token.changed notifications for one credential or all.
+void token_watch(RpcCall call) {
+    if (auto known = check_known(call.params, {"name", "with_token"}); !known) {
+        return call.reply(known.error());
+    }
+    std::optional<std::string> name;
+    if (call.params.contains("name")) {
+        auto n = get_name(call.params);
+        if (!n) {
+            return call.reply(n.error());
+        }
+        // A misspelt name would wait forever for events that never come.
+        if (!call.context.broker.find_record(*n)) {
+            return call.reply(make_error(Errc::not_found, "no credential named \"" + *n + '"',
+                                         "watch every credential (no \"name\") to see it added"));
+        }
+        name = std::move(*n);
+    }
+    const auto* with_token = call.params.if_contains("with_token");
+    if (with_token && !with_token->is_bool()) {
+        return call.reply(make_error(Errc::invalid_params, "\"with_token\" must be a boolean"));
+    }
+    if (call.watcher == nullptr || call.context.watch_hub == nullptr) {
+        return call.reply(make_error(Errc::internal, "token.watch: not available here"));
+    }
+    json::value watching = name ? json::value(*name) : json::value(nullptr);
+    call.watcher->watch(std::move(name), with_token && with_token->get_bool());
+    call.reply(json::value(json::object({{"watching", std::move(watching)}}, call.storage)));
+}
+
+void token_unwatch(RpcCall call) {
+    if (auto known = check_known(call.params, {}); !known) {
+        return call.reply(known.error());
+    }
+    if (call.watcher != nullptr) {
+        call.watcher->unwatch();
+    }
+    call.reply(json::value(json::object({{"watching", nullptr}}, call.storage)));
+}
+
 constexpr std::array methods{
     RpcMethod{protocol::method::daemon_info, daemon_info, false},
     RpcMethod{protocol::method::credential_add, credential_add, true},
@@ -552,6 +593,8 @@ constexpr std::array methods{
     RpcMethod{protocol::method::keystore_migrate, keystore_migrate, true},
     RpcMethod{protocol::method::credential_rotate, credential_rotate, true},
     RpcMethod{protocol::method::token_reject, token_reject, true},
+    RpcMethod{protocol::method::token_watch, token_watch, false},
+    RpcMethod{protocol::method::token_unwatch, token_unwatch, false},
 };
 
 } // namespace

@@ -17,6 +17,8 @@ namespace credd {
 class Broker;
 class KeyGate;
 class Refresher;
+class WatchHub;
+class Watcher;
 
 // What the daemon says about itself in daemon.info; fixed once it serves.
 struct DaemonInfo {
@@ -34,6 +36,7 @@ struct RpcContext {
     // it. Null only where no key gate runs (the key is then whatever the Store holds).
     KeyGate* key_gate = nullptr;
     Refresher* refresher = nullptr; // refreshable kinds; nullptr in tests without one
+    WatchHub* watch_hub = nullptr;  // token.watch; nullptr where nothing is watched
 };
 
 // One call. Handlers build their result in `storage` (the session's wiping arena: a
@@ -44,6 +47,8 @@ struct RpcCall {
     const boost::json::object& params;
     boost::json::storage_ptr storage;
     std::function<void(Result<boost::json::value>)> reply;
+    // The connection the call came on, for token.watch and token.unwatch.
+    Watcher* watcher = nullptr;
 };
 
 using RpcHandler = void (*)(RpcCall call);

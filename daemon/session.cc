@@ -9,7 +9,9 @@
 #include <boost/asio/write.hpp>
 #include <spdlog/spdlog.h>
 
+#include "broker.hh"
 #include "protocol.hh"
+#include "refresher.hh"
 #include "rpc_methods.hh"
 #include "secret.hh"
 #include "utf8.hh"
@@ -25,6 +27,9 @@ namespace {
 constexpr std::size_t initial_input_bytes = 4096;
 // A line may be max_line_bytes long plus its '\n'.
 constexpr std::size_t max_input_bytes = protocol::max_line_bytes + 1;
+// A watcher that lets more than this pile up unwritten is not reading: disconnected.
+constexpr std::size_t max_pending_notifications = 256;
+constexpr std::size_t max_pending_notification_bytes = 1024 * 1024;
 
 double ms_since(Clock::time_point t) {
     return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
@@ -38,9 +43,17 @@ Session::Session(Socket socket, PeerIdentity peer, RpcContext& rpc, SessionOptio
     m_in.resize(initial_input_bytes);
 }
 
+// close() unregisters a watcher: a live session always has its timer pending, so one
+// is only destroyed unclosed when the io_context goes, after the WatchHub.
 Session::~Session() {
     wipe(m_in);
     wipe(m_out);
+    for (auto& s : m_notes) {
+        wipe(s);
+    }
+    for (auto& s : m_notes_writing) {
+        wipe(s);
+    }
 }
 
 void Session::start() {
@@ -63,12 +76,15 @@ void Session::read_more() {
     }
     m_state = State::reading;
     m_deadline = Clock::now() + m_options.idle_timeout;
+    m_read_deadline = m_deadline;
     if (m_end == m_in.size()) {
         grow_input();
     }
     m_socket.async_read_some(asio::buffer(m_in.data() + m_end, m_in.size() - m_end),
                              [self = shared_from_this()](const boost::system::error_code& ec,
                                                          std::size_t n) { self->on_read(ec, n); });
+    // Notifications that arrived while a request was in hand go out now.
+    start_write();
 }
 
 void Session::on_read(const boost::system::error_code& ec, std::size_t n) {
@@ -153,7 +169,8 @@ void Session::handle_line(std::string_view line) {
     method->handler(RpcCall{m_rpc, request->params, json::storage_ptr(&m_arena),
                             [self = shared_from_this(), call](Result<json::value> result) {
                                 self->on_reply(call, result);
-                            }});
+                            },
+                            this});
     m_in_handler = false;
 }
 
@@ -189,21 +206,151 @@ void Session::flush() {
     if (m_timer.expiry() > m_deadline) {
         arm_deadline();
     }
-    asio::async_write(m_socket, asio::buffer(m_out),
+    start_write();
+}
+
+// The one writer: one write at a time, each of whole lines, so a notification never
+// lands inside an answer. Queued notifications go first (while waiting for a request,
+// or ahead of a batch's answers); the answers follow once they are written.
+void Session::start_write() {
+    if (m_write_in_flight || m_state == State::closed) {
+        return;
+    }
+    std::vector<asio::const_buffer> buffers;
+    if (!m_notes.empty() && (m_state == State::reading || m_state == State::writing)) {
+        m_write_has_answers = false;
+        while (!m_notes.empty()) {
+            m_notes_writing.push_back(std::move(m_notes.front()));
+            m_notes.pop_front();
+        }
+        m_notes_bytes = 0;
+        for (const auto& s : m_notes_writing) {
+            buffers.emplace_back(asio::buffer(s));
+        }
+    } else if (m_state == State::writing) {
+        m_write_has_answers = true;
+        buffers.emplace_back(asio::buffer(m_out));
+    } else {
+        return;
+    }
+    m_write_in_flight = true;
+    m_write_started = Clock::now();
+    if (m_state == State::reading) {
+        // A client that stops reading its notifications is caught like one that stops
+        // reading its answers.
+        m_deadline = std::min(m_deadline, m_write_started + m_options.write_timeout);
+        if (m_timer.expiry() > m_deadline) {
+            arm_deadline();
+        }
+    }
+    asio::async_write(m_socket, buffers,
                       [self = shared_from_this()](const boost::system::error_code& ec,
                                                   std::size_t) { self->on_written(ec); });
 }
 
 void Session::on_written(const boost::system::error_code& ec) {
-    // The answers may hold tokens: wipe them once the kernel has them.
-    wipe(m_out);
+    m_write_in_flight = false;
+    // Answers and notifications may hold tokens: wipe them once the kernel has them.
+    if (m_write_has_answers) {
+        wipe(m_out);
+    } else {
+        for (auto& s : m_notes_writing) {
+            wipe(s);
+        }
+        m_notes_writing.clear();
+    }
     if (m_state == State::closed) {
         return;
     }
-    if (ec || m_close_after_write) {
+    if (ec) {
+        return close();
+    }
+    if (!m_write_has_answers) {
+        if (m_state == State::reading) {
+            m_deadline = m_read_deadline;
+        }
+        return start_write(); // more notifications, or the answers waiting behind them
+    }
+    if (m_close_after_write) {
         return close();
     }
     process();
+}
+
+void Session::watch(std::optional<std::string> name, bool with_token) {
+    m_watch_name = std::move(name);
+    m_watch_token = with_token;
+    if (!m_watching && m_rpc.watch_hub) {
+        m_rpc.watch_hub->add(this);
+        m_watching = true;
+    }
+}
+
+void Session::unwatch() {
+    if (m_watching && m_rpc.watch_hub) {
+        m_rpc.watch_hub->remove(this);
+    }
+    m_watching = false;
+    m_watch_name.reset();
+}
+
+void Session::on_watch_event(const WatchEvent& event) {
+    if (m_state == State::closed || !m_watching || (m_watch_name && *m_watch_name != event.name)) {
+        return;
+    }
+    if (m_notes.size() >= max_pending_notifications ||
+        m_notes_bytes >= max_pending_notification_bytes) {
+        spdlog::warn("connection from pid {}: not reading its notifications ({} unwritten); "
+                     "closed",
+                     m_peer.pid, m_notes.size());
+        return close();
+    }
+    try {
+        queue_notification(event);
+    } catch (const std::exception& e) {
+        spdlog::error("connection from pid {}: closed after internal error: {}", m_peer.pid,
+                      e.what());
+        return close();
+    }
+    start_write();
+}
+
+// Built in the session's own wiping arena (the token is a secret) and serialised
+// straight into a line reserved large enough that it never reallocates.
+void Session::queue_notification(const WatchEvent& event) {
+    std::string line;
+    {
+        const json::storage_ptr sp(&m_note_arena);
+        json::object params(
+            {{"name", event.name},
+             {"status", event.status},
+             {"expires_at", event.expires_at ? json::value(*event.expires_at) : nullptr},
+             {"generation", event.generation ? json::value(*event.generation) : nullptr}},
+            sp);
+        std::size_t token_bytes = 0;
+        if (m_watch_token && event.generation) {
+            // Only a token that token.get would serve now: key loaded, not expired, and
+            // for a refreshed kind not refused by a server.
+            const UnixMs now = now_ms();
+            auto token = m_rpc.broker.get_token(TokenQuery{event.name, {}, {}, 0}, now);
+            if (token && !token->token.empty() &&
+                (!is_refreshable_kind(token->record.kind) || m_rpc.refresher == nullptr ||
+                 m_rpc.refresher->can_serve(event.name))) {
+                params["token"] = token->token;
+                token_bytes = token->token.size();
+            }
+        }
+        // JSON escapes at most 6 bytes for 1.
+        line.reserve(512 + 6 * (event.name.size() + token_bytes));
+        line += R"({"jsonrpc":"2.0","method":")";
+        line += protocol::notification_token_changed;
+        line += R"(","params":)";
+        protocol::append_json(line, params);
+        line += "}\n";
+    }
+    m_note_arena.reset();
+    m_notes_bytes += line.size();
+    m_notes.push_back(std::move(line));
 }
 
 void Session::grow_input() {
@@ -243,6 +390,12 @@ void Session::on_deadline(const boost::system::error_code& ec) {
     if (ec || m_state == State::closed) {
         return;
     }
+    if (m_write_in_flight && m_state != State::writing &&
+        Clock::now() >= m_write_started + m_options.write_timeout) {
+        spdlog::warn("connection from pid {}: not reading its notifications for {}s; closed",
+                     m_peer.pid, m_options.write_timeout.count() / 1000);
+        return close();
+    }
     if (m_state == State::awaiting_reply || Clock::now() < m_deadline) {
         // The daemon itself is busy (its own deadlines apply there), or there was
         // activity since the timer was set.
@@ -255,6 +408,15 @@ void Session::on_deadline(const boost::system::error_code& ec) {
         spdlog::warn("connection from pid {}: not reading its answers for {}s; closed", m_peer.pid,
                      m_options.write_timeout.count() / 1000);
         return close();
+    }
+    if (m_watching) {
+        // A watcher waits for notifications: silence is what it is expected to send.
+        m_deadline = Clock::now() + m_options.idle_timeout;
+        if (m_write_in_flight) {
+            m_deadline = std::min(m_deadline, m_write_started + m_options.write_timeout);
+        }
+        m_read_deadline = m_deadline;
+        return arm_deadline();
     }
     spdlog::info("connection from pid {}: idle for {}s; closed", m_peer.pid,
                  m_options.idle_timeout.count() / 1000);
@@ -271,6 +433,15 @@ void Session::close() {
         return;
     }
     m_state = State::closed;
+    if (m_watching && m_rpc.watch_hub) {
+        m_rpc.watch_hub->remove(this);
+    }
+    m_watching = false;
+    for (auto& s : m_notes) {
+        wipe(s);
+    }
+    m_notes.clear();
+    m_notes_bytes = 0;
     boost::system::error_code ignored;
     m_timer.cancel();
     m_socket.close(ignored);

@@ -3,16 +3,20 @@
 
 #include <chrono>
 #include <cstddef>
+#include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/json/value.hpp>
 
 #include "error.hh"
+#include "watch_hub.hh"
 #include "wiping_arena.hh"
 
 namespace credd {
@@ -39,7 +43,14 @@ struct SessionOptions {
 // answered, which bounds what a client can make us buffer to one line in and one batch
 // of answers out. Both buffers and the parse arena are wiped after use, since they
 // carry secrets (credential.add) and tokens (token.get).
-class Session : public std::enable_shared_from_this<Session> {
+//
+// After token.watch the connection also receives token.changed notifications. They are
+// queued as whole lines and written only between answers (never inside one), while the
+// session waits for the next request or before the answers of a batch. At most
+// max_pending_notifications lines (or bytes) wait unwritten: past that, or when a write
+// stalls for write_timeout, the client is not reading and is disconnected. A watching
+// connection is exempt from the idle timeout.
+class Session : public std::enable_shared_from_this<Session>, public Watcher {
 public:
     using Socket = boost::asio::local::stream_protocol::socket;
 
@@ -49,6 +60,10 @@ public:
     void start();
     // For shutdown: finish the request in hand and its answer, then close.
     void drain();
+
+    void watch(std::optional<std::string> name, bool with_token) override;
+    void unwatch() override;
+    void on_watch_event(const WatchEvent& event) override;
 
 private:
     enum class State { reading, handling, awaiting_reply, writing, closed };
@@ -67,6 +82,8 @@ private:
     };
     void on_reply(const InFlight& call, const Result<boost::json::value>& result);
     void flush();
+    void start_write();
+    void queue_notification(const WatchEvent& event);
     void on_written(const boost::system::error_code& ec);
     void arm_deadline();
     void on_deadline(const boost::system::error_code& ec);
@@ -89,6 +106,18 @@ private:
     std::size_t m_end = 0;
     std::string m_out; // answers of the current batch
     WipingArena m_arena;
+    // token.watch
+    bool m_watching = false;
+    bool m_watch_token = false;
+    std::optional<std::string> m_watch_name; // nullopt: every credential
+    std::deque<std::string> m_notes;         // notification lines not yet written
+    std::size_t m_notes_bytes = 0;
+    std::vector<std::string> m_notes_writing; // the ones in the write in flight
+    bool m_write_in_flight = false;
+    bool m_write_has_answers = false; // the write in flight is m_out
+    std::chrono::steady_clock::time_point m_write_started;
+    std::chrono::steady_clock::time_point m_read_deadline;
+    WipingArena m_note_arena{2048};
 };
 
 } // namespace credd

@@ -3,7 +3,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
+#include <optional>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -18,6 +21,8 @@
 #include <boost/beast/ssl.hpp>
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
+
+#include <unistd.h>
 
 namespace credd {
 
@@ -162,8 +167,11 @@ struct HttpClient::Impl {
     Impl(asio::io_context& i, HttpClientOptions o) : io(i), options(std::move(o)) {}
     asio::io_context& io;
     HttpClientOptions options;
-    ssl::context tls{ssl::context::tls_client};
+    // Made on the first https request: loading OpenSSL's state and the system trust store
+    // costs ~3 MiB that a daemon with no https credential should not pay.
+    std::optional<ssl::context> tls;
 
+    boost::system::result<ssl::context*, RefreshFailure> tls_context();
     asio::awaitable<HttpResult> exchange(HttpRequest request);
     asio::awaitable<boost::system::result<tcp::resolver::results_type, RefreshFailure>>
     resolve(const std::string& host, const std::string& port, Clock::time_point deadline);
@@ -179,28 +187,40 @@ HttpClient::HttpClient(asio::io_context& io, HttpClientOptions options)
 HttpClient::~HttpClient() = default;
 
 Result<void> HttpClient::init() {
+    // The trust store itself is loaded on first use; a --ca-file that cannot be read is a
+    // start-up error, so a typo does not wait for the first refresh to show.
+    if (const auto& ca = m_impl->options.ca_file; ca && ::access(ca->c_str(), R_OK) != 0) {
+        return make_error(Errc::io_error,
+                          "--ca-file " + *ca + ": cannot read: " + std::strerror(errno),
+                          "give a readable PEM file of CA certificates");
+    }
+    return {};
+}
+
+boost::system::result<ssl::context*, RefreshFailure> HttpClient::Impl::tls_context() {
+    if (tls) {
+        return &*tls;
+    }
+    ssl::context context{ssl::context::tls_client};
     boost::system::error_code ec;
-    auto& tls = m_impl->tls;
-    tls.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                    ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
-    if (m_impl->options.ca_file) {
-        tls.load_verify_file(*m_impl->options.ca_file, ec);
+    context.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                        ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+    if (options.ca_file) {
+        context.load_verify_file(*options.ca_file, ec);
         if (ec) {
-            return make_error(Errc::io_error,
-                              "--ca-file " + *m_impl->options.ca_file +
-                                  ": cannot load: " + ec.message(),
-                              "give a readable PEM file of CA certificates");
+            return configuration("--ca-file " + *options.ca_file +
+                                 ": cannot load: " + ec.message());
         }
     } else {
-        tls.set_default_verify_paths(ec);
+        context.set_default_verify_paths(ec);
         if (ec) {
-            return make_error(Errc::io_error,
-                              "TLS: cannot load the system trust store: " + ec.message(),
-                              "install ca-certificates, or give --ca-file FILE");
+            return configuration("TLS: cannot load the system trust store: " + ec.message() +
+                                 " (install ca-certificates, or give credd --ca-file FILE)");
         }
     }
-    tls.set_verify_mode(ssl::verify_peer);
-    return {};
+    context.set_verify_mode(ssl::verify_peer);
+    tls.emplace(std::move(context));
+    return &*tls;
 }
 
 void HttpClient::post(HttpRequest request, std::function<void(HttpResult)> done) {
@@ -343,7 +363,11 @@ asio::awaitable<HttpResult> HttpClient::Impl::exchange(HttpRequest request) {
     if (!t.https) {
         co_return co_await send(stream, request, t);
     }
-    beast::ssl_stream<beast::tcp_stream> tls_stream(std::move(stream), tls);
+    auto context = tls_context();
+    if (!context) {
+        co_return context.error();
+    }
+    beast::ssl_stream<beast::tcp_stream> tls_stream(std::move(stream), **context);
     // SNI for names; both names and addresses are checked against the certificate.
     boost::system::error_code not_an_address;
     asio::ip::make_address(t.host, not_an_address);

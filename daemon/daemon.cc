@@ -53,7 +53,8 @@ struct Daemon::Parts {
     ServiceNotifier notifier;
     // Serving a socket systemd passed.
     bool activated = false;
-    bool stopping = false; // set on SIGTERM/SIGINT: nothing new is scheduled after it
+    bool stopping = false;        // set on SIGTERM/SIGINT: nothing new is scheduled after it
+    bool sessions_closed = false; // after SIGTERM, once the listener's last session closed
     std::unique_ptr<Store> store;
     std::unique_ptr<Broker> broker;
     std::unique_ptr<KeyGate> key_gate;
@@ -247,7 +248,14 @@ void stop_gracefully(auto& p, int signo) {
             p.io.stop();
         }
     });
+    // Done when the last session has closed and the last refresh in flight has ended.
+    p.refresher->set_on_drained([&p] {
+        if (p.sessions_closed) {
+            p.shutdown_timer.cancel();
+        }
+    });
     p.listener->stop([&p] {
+        p.sessions_closed = true;
         if (p.refresher->in_flight() == 0) {
             p.shutdown_timer.cancel();
         }

@@ -109,8 +109,18 @@ TargetResult parse_target(std::string_view url) {
     return t;
 }
 
+// An address literal in 127/8 or ::1, or "localhost". Parsed, not prefix-matched:
+// "127.evil.example" is a name anyone can point anywhere.
 bool is_loopback(std::string_view host) {
-    return host == "localhost" || host == "::1" || host.starts_with("127.");
+    if (host == "localhost") {
+        return true;
+    }
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+        host = host.substr(1, host.size() - 2);
+    }
+    boost::system::error_code ec;
+    const auto address = asio::ip::make_address(std::string(host), ec);
+    return !ec && address.is_loopback();
 }
 
 bool bypasses_proxy(const std::string& host, std::string_view no_proxy) {

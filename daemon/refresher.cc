@@ -127,7 +127,6 @@ void Refresher::on_changed(const std::string& name) {
         return;
     }
     State& s = state_of(name);
-    s.rejected_generation.reset();
     // A refresh in flight for the old generation is dropped when it ends; the plan for
     // the new one is made then.
     if (!s.in_flight) {
@@ -222,6 +221,13 @@ bool Refresher::reject_token(const std::string& name, std::string_view token) {
     spdlog::info("credential {}: access token rejected by a server; refreshing on the next get",
                  name);
     return true;
+}
+
+void Refresher::end_after_stop(State& s) {
+    s.in_flight = false;
+    if (in_flight() == 0 && m_on_drained) {
+        m_on_drained();
+    }
 }
 
 std::size_t Refresher::in_flight() const {
@@ -323,8 +329,13 @@ void Refresher::start_refresh(const std::string& name) {
 
 void Refresher::finish(const std::string& name, std::uint64_t generation, RefreshOutcome outcome) {
     const auto it = m_states.find(name);
-    if (m_stopped || it == m_states.end()) {
+    if (it == m_states.end()) {
         return;
+    }
+    // Shutting down, a success is still committed: the provider may have rotated the
+    // refresh token, and the old one is spent. A failure changes nothing worth keeping.
+    if (m_stopped && !outcome) {
+        return end_after_stop(*it->second);
     }
     const CredentialRecord* r = m_broker.find_record(name);
     const SecretMaterial* m = m_broker.find_secrets(name);
@@ -383,8 +394,11 @@ void Refresher::finish(const std::string& name, std::uint64_t generation, Refres
 
 void Refresher::committed(const std::string& name, bool succeeded, Result<std::uint64_t> result) {
     const auto it = m_states.find(name);
-    if (m_stopped || it == m_states.end()) {
+    if (it == m_states.end()) {
         return;
+    }
+    if (m_stopped) {
+        return end_after_stop(*it->second);
     }
     State& s = *it->second;
     s.in_flight = false;

@@ -65,6 +65,9 @@ public:
 
     // How many refreshes are in flight (shutdown gives them its grace period).
     std::size_t in_flight() const;
+    // Called after stop() once the last refresh in flight has ended (its rotated token
+    // committed, if it got one).
+    void set_on_drained(std::function<void()> f) { m_on_drained = std::move(f); }
     bool is_refreshing(std::string_view name) const;
     // Whether the current access token may be served now (held, not expired, not rejected).
     bool can_serve(const std::string& name) const { return is_usable(name, 0); }
@@ -76,6 +79,7 @@ public:
 private:
     struct Waiter;
     struct State;
+    void end_after_stop(State& s);
 
     State& state_of(const std::string& name);
     void schedule(const std::string& name);
@@ -94,6 +98,7 @@ private:
     std::map<std::string, std::unique_ptr<State>, std::less<>> m_states;
     std::function<void(const std::string&)> m_listener;
     bool m_stopped = false;
+    std::function<void()> m_on_drained;
 };
 
 } // namespace credd

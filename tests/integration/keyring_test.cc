@@ -24,17 +24,6 @@ bool exists(const std::string& path) {
     return fs::exists(path, ec);
 }
 
-std::vector<std::string> files_containing(const std::string& dir, const std::string& needle) {
-    std::vector<std::string> found;
-    std::error_code ec;
-    for (const auto& entry : fs::recursive_directory_iterator(dir, ec)) {
-        if (entry.is_regular_file() && contains(read_file(entry.path()), needle)) {
-            found.push_back(entry.path());
-        }
-    }
-    return found;
-}
-
 std::string text_of(const json::object& o, std::string_view key) {
     const auto* v = o.if_contains(key);
     return v && v->is_string() ? std::string(v->get_string()) : std::string();

@@ -27,18 +27,6 @@ namespace {
 namespace json = boost::json;
 namespace fs = std::filesystem;
 
-// Every regular file under `dir` whose bytes contain `needle`.
-std::vector<std::string> files_containing(const std::string& dir, const std::string& needle) {
-    std::vector<std::string> found;
-    std::error_code ec;
-    for (const auto& entry : fs::recursive_directory_iterator(dir, ec)) {
-        if (entry.is_regular_file() && contains(read_file(entry.path()), needle)) {
-            found.push_back(entry.path());
-        }
-    }
-    return found;
-}
-
 const json::object* find_credential(const json::value& response, std::string_view name) {
     const json::value* result = result_of(response);
     const auto* obj = result ? result->if_object() : nullptr;

@@ -17,16 +17,6 @@ namespace {
 
 const std::string completions = CREDD_SOURCE_ROOT "/client/completions";
 
-std::string program(const std::string& name) {
-    for (const char* dir : {"/usr/bin", "/bin"}) {
-        const std::string p = std::string(dir) + "/" + name;
-        if (::access(p.c_str(), X_OK) == 0) {
-            return p;
-        }
-    }
-    return {};
-}
-
 std::vector<std::string> lines_of(const std::string& text) {
     std::vector<std::string> lines;
     std::size_t start = 0;
@@ -76,7 +66,7 @@ protected:
         ProcessOptions o;
         o.env = shell_env(daemon_running);
         if (shell == "bash") {
-            o.argv = {program("bash"),
+            o.argv = {find_program("bash"),
                       "--norc",
                       "--noprofile",
                       "-c",
@@ -89,10 +79,10 @@ protected:
                       completions + "/cred.bash",
                       line};
         } else if (shell == "zsh") {
-            o.argv = {program("zsh"), "-f", CREDD_SOURCE_ROOT "/tests/service/zsh_complete.zsh",
-                      completions, line};
+            o.argv = {find_program("zsh"), "-f",
+                      CREDD_SOURCE_ROOT "/tests/service/zsh_complete.zsh", completions, line};
         } else {
-            o.argv = {program("fish"),
+            o.argv = {find_program("fish"),
                       "--no-config",
                       "-c",
                       "source $argv[1]; or exit 9; complete -C $argv[2]",
@@ -109,7 +99,7 @@ protected:
     }
 
     void skip_unless_installed(const std::string& shell) {
-        if (program(shell).empty()) {
+        if (find_program(shell).empty()) {
             GTEST_SKIP() << shell << " is not installed (Debian package " << shell << ")";
         }
     }
@@ -160,7 +150,7 @@ protected:
 TEST_F(Completion, BashLoadsAndCompletesCommandsAndNames) {
     skip_unless_installed("bash");
     ProcessOptions o;
-    o.argv = {program("bash"),
+    o.argv = {find_program("bash"),
               "--norc",
               "--noprofile",
               "-c",
@@ -177,7 +167,7 @@ TEST_F(Completion, BashLoadsAndCompletesCommandsAndNames) {
 TEST_F(Completion, ZshLoadsAndCompletesCommandsAndNames) {
     skip_unless_installed("zsh");
     ProcessOptions o;
-    o.argv = {program("zsh"), "-n", completions + "/_cred"};
+    o.argv = {find_program("zsh"), "-n", completions + "/_cred"};
     const ProcessResult parsed = run_process(o);
     EXPECT_EQ(parsed.exit_code(), 0) << parsed.describe();
     expect_completions("zsh");
@@ -187,7 +177,7 @@ TEST_F(Completion, ZshLoadsAndCompletesCommandsAndNames) {
 TEST_F(Completion, FishLoadsAndCompletesCommandsAndNames) {
     skip_unless_installed("fish");
     ProcessOptions o;
-    o.argv = {program("fish"), "--no-config", "-n", completions + "/cred.fish"};
+    o.argv = {find_program("fish"), "--no-config", "-n", completions + "/cred.fish"};
     const ProcessResult parsed = run_process(o);
     EXPECT_EQ(parsed.exit_code(), 0) << parsed.describe();
     EXPECT_EQ(parsed.err, "");

@@ -34,16 +34,6 @@ std::string slurp(const std::string& path) {
     return s.str();
 }
 
-std::string which(const std::string& name) {
-    for (const char* dir : {"/usr/bin", "/bin", "/usr/local/bin"}) {
-        const std::string p = std::string(dir) + "/" + name;
-        if (::access(p.c_str(), X_OK) == 0) {
-            return p;
-        }
-    }
-    return {};
-}
-
 // One install for the whole test program: it is the slow part. Made on first use and
 // left for the process's end (the temp dir goes with it).
 struct Installed {
@@ -55,8 +45,8 @@ const Installed& installed() {
     static const Installed* const once = [] {
         auto* i = new Installed();
         ProcessOptions o;
-        o.argv = {which("meson"), "install",      "-C",           CREDD_BUILD_ROOT,
-                  "--destdir",    i->root.path(), "--no-rebuild", "--quiet"};
+        o.argv = {find_program("meson"), "install",      "-C",           CREDD_BUILD_ROOT,
+                  "--destdir",           i->root.path(), "--no-rebuild", "--quiet"};
         o.deadline = 120s;
         i->result = run_process(o);
         return i;
@@ -148,7 +138,7 @@ TEST_F(Install, TheServiceRunsTheInstalledCreddWithTheAgreedSettings) {
 // diagnostic. The prefix is not installed, so a copy points ExecStart into the staging
 // directory, and MANPATH at the staged pages.
 TEST_F(Install, SystemdAnalyzeVerifyAcceptsTheUserUnits) {
-    const std::string analyze = which("systemd-analyze");
+    const std::string analyze = find_program("systemd-analyze");
     if (analyze.empty()) {
         GTEST_SKIP() << "systemd-analyze is not installed (Debian package systemd)";
     }

@@ -26,16 +26,6 @@
 namespace credd::test {
 namespace {
 
-std::string program(const std::string& name) {
-    for (const char* dir : {"/usr/bin", "/bin"}) {
-        const std::string p = std::string(dir) + "/" + name;
-        if (::access(p.c_str(), X_OK) == 0) {
-            return p;
-        }
-    }
-    return {};
-}
-
 // The system calls of a filter set, with the sets it includes expanded.
 std::set<std::string> syscall_set(const std::string& analyze, const std::string& group,
                                   std::set<std::string>& groups_seen) {
@@ -61,8 +51,8 @@ std::set<std::string> syscall_set(const std::string& analyze, const std::string&
 }
 
 TEST(Sandbox, CreddStaysInsideTheServiceUnitsFilters) {
-    const std::string strace = program("strace");
-    const std::string analyze = program("systemd-analyze");
+    const std::string strace = find_program("strace");
+    const std::string analyze = find_program("systemd-analyze");
     if (strace.empty() || analyze.empty()) {
         GTEST_SKIP() << "needs strace and systemd-analyze (Debian packages strace, systemd)";
     }

@@ -2,6 +2,7 @@
 #include "daemon_test.hh"
 
 #include <chrono>
+#include <filesystem>
 #include <random>
 
 namespace credd::test {
@@ -27,6 +28,17 @@ std::int64_t now_unix_ms() {
 
 bool contains(std::string_view haystack, std::string_view needle) {
     return haystack.find(needle) != std::string_view::npos;
+}
+
+std::vector<std::string> files_containing(const std::string& dir, const std::string& needle) {
+    std::vector<std::string> found;
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(dir, ec)) {
+        if (entry.is_regular_file() && contains(read_file(entry.path()), needle)) {
+            found.push_back(entry.path());
+        }
+    }
+    return found;
 }
 
 std::size_t count_lines_with(std::string_view text,

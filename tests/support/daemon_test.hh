@@ -37,6 +37,8 @@ struct StaticCredential {
 std::string make_token(std::string_view tag);
 std::int64_t now_unix_ms();
 bool contains(std::string_view haystack, std::string_view needle);
+// Every regular file under `dir` whose bytes contain `needle` (a leak check).
+std::vector<std::string> files_containing(const std::string& dir, const std::string& needle);
 // How many lines of `text` contain every one of `needles` (case-sensitive).
 std::size_t count_lines_with(std::string_view text,
                              std::initializer_list<std::string_view> needles);

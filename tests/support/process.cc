@@ -10,6 +10,16 @@
 
 namespace credd::test {
 
+std::string find_program(const std::string& name) {
+    for (const char* dir : {"/usr/bin", "/bin", "/usr/local/bin"}) {
+        const std::string p = std::string(dir) + "/" + name;
+        if (::access(p.c_str(), X_OK) == 0) {
+            return p;
+        }
+    }
+    return {};
+}
+
 namespace {
 
 // The parent's ends of the child's stdin, stdout and stderr pipes; closes what is open.

@@ -10,6 +10,9 @@
 
 namespace credd::test {
 
+// The path of an installed program in /usr/bin, /bin or /usr/local/bin; empty if none.
+std::string find_program(const std::string& name);
+
 struct ProcessOptions {
     std::vector<std::string> argv; // argv[0] is the path executed
     std::vector<EnvVar> env;       // over the test's own environment

@@ -178,6 +178,13 @@ protected:
 };
 
 TEST_F(FileDescriptorExhaustion, BacksOffWithoutSpinningAndRecovers) {
+#ifdef CREDD_SANITIZED
+    // UBSan's vptr check probes memory through a pipe (sanitizer_common's
+    // IsAccessibleMemoryRange); with every fd in use that pipe fails and it reports a
+    // polymorphic call as "invalid vptr". The test runs in the unsanitized tree.
+    GTEST_SKIP() << "UBSan's vptr check needs a free fd and reports false errors when "
+                    "the process has none; this test runs in the unsanitized build";
+#endif
     std::vector<std::unique_ptr<RpcClient>> clients;
     for (int i = 0; i < 96; ++i) {
         clients.push_back(std::make_unique<RpcClient>(m_daemon->socket_path()));

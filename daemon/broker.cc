@@ -2,10 +2,13 @@
 #include "broker.hh"
 
 #include <algorithm>
+#include <cstdlib>
 #include <memory>
 #include <tuple>
 
 #include <spdlog/spdlog.h>
+
+#include <unistd.h>
 
 #include "worker.hh"
 
@@ -40,6 +43,19 @@ MatchRank match_rank(const CredentialRecord& r, bool servable, bool asked_userna
     const UnixMs expiry = r.expires_at.value_or(INT64_MAX);
     const std::string_view username = r.match.username ? *r.match.username : std::string_view{};
     return {-path_depth(r.match.path), !names_user, username, !servable, -expiry, r.name};
+}
+
+// Fault injection for the tests of a refresh whose commit fails:
+// CREDD_TEST_FAIL_REFRESH_COMMIT_WHILE=PATH fails every refresh commit while PATH exists.
+// Unset (always, outside tests) it does nothing. Runs on the Worker.
+bool refresh_commit_fault() {
+    static const char* path = std::getenv("CREDD_TEST_FAIL_REFRESH_COMMIT_WHILE");
+    return path != nullptr && *path != '\0' && ::access(path, F_OK) == 0;
+}
+
+Error refresh_commit_fault_error() {
+    return make_error(Errc::io_error, "store: write failed: injected by "
+                                      "CREDD_TEST_FAIL_REFRESH_COMMIT_WHILE");
 }
 
 } // namespace
@@ -93,6 +109,7 @@ Result<void> Broker::load(UnixMs now) {
             spdlog::error("{}; the record is kept so it can be replaced",
                           l.secrets.error().message);
         }
+        m_last_generation = std::max(m_last_generation, l.record.generation);
         std::string name = l.record.name;
         auto [it, _] = m_entries.insert_or_assign(
             std::move(name), Entry{std::move(l.record), std::move(secrets), awaiting_key});
@@ -286,6 +303,13 @@ void Broker::unindex(const Entry& e) {
     }
 }
 
+// Generations are unique across names and removals, not only per credential: a
+// credential removed and added again under its name must not repeat a generation, or a
+// refresh of the removed one could pass for the new one's.
+std::uint64_t Broker::next_generation() {
+    return ++m_last_generation;
+}
+
 void Broker::enqueue(std::function<void()> change) {
     m_changes.push_back(std::move(change));
     if (!m_changing) {
@@ -320,7 +344,7 @@ void Broker::commit_add(std::shared_ptr<NewCredential> pending,
     const bool created = existing == m_entries.end();
     r.created_at = created ? now : existing->second.record.created_at;
     r.updated_at = now;
-    r.generation = created ? 1 : existing->second.record.generation + 1;
+    r.generation = next_generation();
     auto result = std::make_shared<Result<void>>();
     m_worker.submit(
         [this, pending, result] { *result = m_store.put(pending->record, pending->secrets); },
@@ -577,7 +601,7 @@ void Broker::commit_refresh_batch() {
         record.updated_at = now;
         if (p.commit->secrets) {
             record.expires_at = p.commit->expires_at;
-            record.generation = p.commit->generation + 1;
+            record.generation = next_generation();
         }
         items->push_back({p.commit, std::move(p.done), std::move(record)});
     }
@@ -592,7 +616,8 @@ void Broker::commit_refresh_batch() {
             for (const auto& i : *items) {
                 writes.push_back({&i.record, i.commit->secrets ? &*i.commit->secrets : nullptr});
             }
-            *result = m_store.put_many(writes);
+            *result = refresh_commit_fault() ? Result<void>(refresh_commit_fault_error())
+                                             : m_store.put_many(writes);
         },
         [this, items, result, now] {
             for (auto& i : *items) {

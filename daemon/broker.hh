@@ -220,6 +220,7 @@ private:
     void finish_change();
     void changed(const std::string& name);
     void commit_refresh_batch();
+    std::uint64_t next_generation();
     void apply_refresh(const RefreshCommit& commit, std::uint64_t generation, UnixMs now);
 
     Store& m_store;
@@ -238,6 +239,7 @@ private:
     };
     std::vector<PendingRefresh> m_refresh_batch;
     bool m_changing = false;
+    std::uint64_t m_last_generation = 0; // the highest generation handed out or loaded
 };
 
 } // namespace credd

@@ -2,7 +2,9 @@
 #include "exec_strategy.hh"
 
 #include <cerrno>
+#include <charconv>
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
@@ -171,7 +173,9 @@ Run run_command(const std::vector<std::string>& argv, std::chrono::seconds timeo
     return run;
 }
 
-RefreshOutcome outcome_of(Run& run, const std::string& program, std::int64_t lifetime_s) {
+// `started`: when the command was started; expiry counts from then (see OAuth2Strategy).
+RefreshOutcome outcome_of(Run& run, const std::string& program, std::int64_t lifetime_s,
+                          UnixMs started) {
     const std::string who = "command " + program;
     if (run.spawn_errno != 0) {
         return failure(ErrorClass::fix_configuration,
@@ -190,7 +194,7 @@ RefreshOutcome outcome_of(Run& run, const std::string& program, std::int64_t lif
                                   : "killed by signal " + std::to_string(WTERMSIG(run.status));
         return failure(ErrorClass::transient, who + ": " + how + said);
     }
-    auto outcome = parse_exec_output(run.out, lifetime_s, now_ms());
+    auto outcome = parse_exec_output(run.out, lifetime_s, started);
     wipe(run.out);
     if (!outcome) {
         outcome.error().message = who + ": " + outcome.error().message + said;
@@ -198,11 +202,25 @@ RefreshOutcome outcome_of(Run& run, const std::string& program, std::int64_t lif
     return outcome;
 }
 
+// Unix times a command may print: 1970 to 2100, in seconds or milliseconds.
+constexpr double max_unix_s = 4'102'444'800.0;
+// A lifetime past this is a bug (or a unit mix-up); ten years, as for token endpoints.
+constexpr double max_expires_in_s = 10.0 * 365 * 86400;
+
 std::optional<UnixMs> json_time(const boost::json::value& v, UnixMs now) {
     if (v.is_int64() || v.is_uint64() || v.is_double()) {
         const double t = v.to_number<double>();
+        if (!std::isfinite(t) || t <= 0 || t > max_unix_s * 1000) {
+            return std::nullopt;
+        }
         // Seconds; a value this large can only be milliseconds.
-        return static_cast<UnixMs>(t > 1e11 ? t : t * 1000);
+        if (t > 1e11) {
+            return static_cast<UnixMs>(t);
+        }
+        if (t > max_unix_s) {
+            return std::nullopt;
+        }
+        return static_cast<UnixMs>(t * 1000);
     }
     if (v.is_string()) {
         auto t = parse_when(v.get_string(), now);
@@ -263,10 +281,25 @@ RefreshOutcome parse_exec_output(std::string_view stdout_text, std::int64_t life
         if (const auto* at = o->if_contains("expires_at"); at && !at->is_null()) {
             g.expires_at = json_time(*at, now);
             if (!g.expires_at) {
-                return failure(ErrorClass::fix_configuration, "printed an unreadable expires_at");
+                return failure(ErrorClass::fix_configuration,
+                               "printed an unreadable or out-of-range expires_at (RFC 3339, or "
+                               "unix seconds between 1970 and 2100)");
             }
-        } else if (const auto* in = o->if_contains("expires_in"); in && in->is_number()) {
-            g.expires_at = now + static_cast<UnixMs>(in->to_number<double>() * 1000);
+        } else if (const auto* in = o->if_contains("expires_in"); in && !in->is_null()) {
+            double s = in->is_number() ? in->to_number<double>() : -1.0;
+            if (in->is_string()) { // "3600", as some providers send it
+                const auto text = in->get_string();
+                const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), s);
+                if (ec != std::errc{} || end != text.data() + text.size()) {
+                    s = -1.0;
+                }
+            }
+            if (!std::isfinite(s) || s <= 0 || s > max_expires_in_s) {
+                return failure(ErrorClass::fix_configuration,
+                               "printed an out-of-range expires_in (a number of seconds, more "
+                               "than 0 and at most ten years)");
+            }
+            g.expires_at = now + static_cast<UnixMs>(s * 1000);
         }
     } else {
         const bool one_word =
@@ -313,8 +346,10 @@ void ExecStrategy::refresh(RefreshInput input, std::function<void(RefreshOutcome
     boost::asio::post(m_impl->pool, [argv = std::move(argv), timeout_s, lifetime_s,
                                      done = std::move(done), guard = std::move(guard),
                                      &io = m_impl->io]() mutable {
+        const UnixMs started = now_ms();
         auto run = run_command(argv, std::chrono::seconds(timeout_s));
-        auto outcome = std::make_shared<RefreshOutcome>(outcome_of(run, argv.at(0), lifetime_s));
+        auto outcome =
+            std::make_shared<RefreshOutcome>(outcome_of(run, argv.at(0), lifetime_s, started));
         boost::asio::post(io,
                           [done = std::move(done), outcome, guard = std::move(guard)]() mutable {
                               done(std::move(*outcome));

@@ -54,12 +54,15 @@ HttpRequest token_request(const RefreshInput& in) {
 
 void OAuth2Strategy::refresh(RefreshInput input, std::function<void(RefreshOutcome)> done) {
     const std::int64_t assumed_s = default_lifetime_of(input.params);
-    m_http.post(token_request(input), [done = std::move(done), assumed_s](HttpResult result) {
+    // expires_in counts from when the provider issued the token, which is after we sent
+    // the request: counting from the send time errs on the safe side, however slow the
+    // answer (counting from its arrival could serve a token past its real expiry).
+    const UnixMs sent = now_ms();
+    m_http.post(token_request(input), [done = std::move(done), assumed_s, sent](HttpResult result) {
         if (!result) {
             return done(result.error());
         }
-        const UnixMs now = now_ms();
-        auto token = parse_token_response(*result, now);
+        auto token = parse_token_response(*result, now_ms());
         if (!token) {
             return done(token.error());
         }
@@ -67,7 +70,7 @@ void OAuth2Strategy::refresh(RefreshInput input, std::function<void(RefreshOutco
         g.access_token = std::move(token->access_token);
         g.refresh_token = std::move(token->refresh_token);
         g.default_lifetime = !token->expires_in_s;
-        g.expires_at = now + token->expires_in_s.value_or(assumed_s) * 1000;
+        g.expires_at = sent + token->expires_in_s.value_or(assumed_s) * 1000;
         done(std::move(g));
     });
 }

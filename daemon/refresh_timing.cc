@@ -27,6 +27,15 @@ std::int64_t backoff_ms(unsigned failures, double unit,
     return wait;
 }
 
+std::int64_t spread_delay_ms(std::size_t position, double unit) {
+    const auto steps = static_cast<std::int64_t>(std::min<std::size_t>(position, 1'000'000));
+    const std::int64_t start = steps * spread_step_ms;
+    if (start + spread_step_ms > max_spread_ms) {
+        return static_cast<std::int64_t>(static_cast<double>(max_spread_ms) * unit);
+    }
+    return start + static_cast<std::int64_t>(static_cast<double>(spread_step_ms) * unit);
+}
+
 double jitter_unit() {
     thread_local std::mt19937_64 engine{std::random_device{}()};
     return std::uniform_real_distribution<double>(0.0, 1.0)(engine);

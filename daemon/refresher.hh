@@ -3,9 +3,11 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,6 +24,9 @@ class Broker;
 struct RefresherOptions {
     // How long a token.get waits on a refresh in flight before it gives up.
     std::chrono::milliseconds wait_timeout{20'000};
+    // At most this many refreshes ask their provider at once; the rest wait in a FIFO
+    // queue, which a refresh some client is waiting for jumps.
+    std::size_t max_concurrent = 32;
 };
 
 // Owned by the Daemon; lives on the I/O thread next to the Broker, whose records it
@@ -30,7 +35,9 @@ struct RefresherOptions {
 // refresh in flight, which any number of waiters share (single flight). A refresh is
 // tied to the credential's generation when it starts; if the credential changed
 // meanwhile its result is dropped (the Broker refuses the commit), so a slow, superseded
-// refresh can never overwrite a newer token.
+// refresh can never overwrite a newer token. A successful refresh whose commit fails
+// is kept here and its commit retried (never the refresh: the provider may have spent
+// the old refresh token) until it lands or the credential changes.
 class Refresher {
 public:
     Refresher(boost::asio::io_context& io, Broker& broker, RefresherOptions options = {});
@@ -69,6 +76,8 @@ public:
     // committed, if it got one).
     void set_on_drained(std::function<void()> f) { m_on_drained = std::move(f); }
     bool is_refreshing(std::string_view name) const;
+    // Why a refreshed result of `name` is not stored yet (its commit is being retried).
+    std::optional<std::string> store_error(std::string_view name) const;
     // Whether the current access token may be served now (held, not expired, not rejected).
     bool can_serve(const std::string& name) const { return is_usable(name, 0); }
     // Called after every committed refresh outcome (success or failure), for token.watch.
@@ -82,10 +91,18 @@ private:
     void end_after_stop(State& s);
 
     State& state_of(const std::string& name);
+    // Forgets a credential that is gone: answers its waiters, leaves the queue.
+    void drop_state(const std::string& name);
     void schedule(const std::string& name);
-    void start_refresh(const std::string& name);
+    // `urgent`: a client waits for it, so it jumps the queue.
+    void start_refresh(const std::string& name, bool urgent = false);
+    void launch(const std::string& name);
+    void pump();
+    void clear_spread(State& s);
+    void retry_commit(const std::string& name);
     void finish(const std::string& name, std::uint64_t generation, RefreshOutcome outcome);
-    void committed(const std::string& name, bool succeeded, Result<std::uint64_t> result);
+    void committed(const std::string& name, bool succeeded, bool rotated,
+                   Result<std::uint64_t> result);
     void add_waiter(State& s, const std::string& name, std::int64_t min_valid_ms, bool strict,
                     std::function<void(Result<void>)> done);
     void settle_waiters(const std::string& name, bool succeeded);
@@ -97,6 +114,10 @@ private:
     std::map<std::string, Strategy*, std::less<>> m_strategies;
     std::map<std::string, std::unique_ptr<State>, std::less<>> m_states;
     std::function<void(const std::string&)> m_listener;
+    std::deque<std::string> m_queue; // refreshes waiting for one of the max_concurrent slots
+    std::size_t m_asking = 0;        // refreshes waiting on their provider now
+    bool m_pumping = false;
+    std::size_t m_spreading = 0; // overdue refreshes planned for a spread start
     bool m_stopped = false;
     std::function<void()> m_on_drained;
 };

@@ -99,6 +99,12 @@ json::object status_json(const CredentialView& v, const RpcContext& context,
          {"last_error", v.last_error ? nullable(v.last_error) : nullable(rs.last_error)},
          {"protection", key_protection(context)}},
         sp);
+    // A refresh result whose commit is being retried: the store's error is the news.
+    if (const auto store_error =
+            context.refresher ? context.refresher->store_error(r.name) : std::nullopt;
+        store_error && !v.last_error) {
+        out["last_error"] = *store_error;
+    }
     if (refreshable) {
         out["error_class"] =
             rs.error_class.empty() ? json::value(nullptr) : json::value(rs.error_class);

@@ -75,8 +75,13 @@ std::optional<Fields> json_fields(std::string_view body) {
             f.values.emplace(kv.key(), std::to_string(val.get_int64()));
         } else if (val.is_uint64()) {
             f.values.emplace(kv.key(), std::to_string(val.get_uint64()));
-        } else if (val.is_double() && std::isfinite(val.get_double())) {
-            f.values.emplace(kv.key(), std::to_string(std::llround(val.get_double())));
+        } else if (val.is_double()) {
+            // Rounded only within a range llround can hold; anything else keeps a text
+            // that no field reader accepts, so it is reported, not wrapped around.
+            const double d = val.get_double();
+            f.values.emplace(kv.key(), std::isfinite(d) && std::fabs(d) < 1e15
+                                           ? std::to_string(std::llround(d))
+                                           : std::string("out-of-range"));
         }
     }
     return f;

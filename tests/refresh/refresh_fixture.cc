@@ -29,6 +29,13 @@ int RefreshFixture::fault_count(const std::string& scenario) const {
     return ec || !v.is_object() ? -1 : static_cast<int>(v.at("count").as_int64());
 }
 
+int RefreshFixture::fault_max_concurrency(const std::string& scenario) const {
+    const auto a = http_call("GET", m_fault_port, "/concurrency/" + scenario);
+    boost::system::error_code ec;
+    const auto v = json::parse(a.body, ec);
+    return ec || !v.is_object() ? -1 : static_cast<int>(v.at("max").as_int64());
+}
+
 json::object RefreshFixture::fault_last(const std::string& scenario) const {
     const auto a = http_call("GET", m_fault_port, "/last/" + scenario);
     boost::system::error_code ec;

@@ -24,6 +24,8 @@ protected:
     std::string fault_url(const std::string& scenario, int ttl_s = 60) const;
     // Token requests the fault endpoint has seen for a scenario.
     int fault_count(const std::string& scenario) const;
+    // The most token requests a scenario had open at once since the last call.
+    int fault_max_concurrency(const std::string& scenario) const;
     // The last request a scenario saw: {"form":{…},"authorization":…,"accept":…}.
     boost::json::object fault_last(const std::string& scenario) const;
 

@@ -13,6 +13,8 @@ POST /token/SCENARIO[?ttl=S]  answers as SCENARIO says:
   form            a form-encoded token (as GitHub does by default)
   hang            never answers
   slow            answers `ok` after 1.5 s
+  slow-rotate     answers `rotate` (refresh_token "rt-slow-N") after 1.5 s
+  paced           answers `ok` after 0.25 s (for concurrency counts)
   reset           resets the connection
   500, 503        that status with a text body
   429             429 with Retry-After: 30
@@ -23,6 +25,8 @@ POST /token/SCENARIO[?ttl=S]  answers as SCENARIO says:
   invalid_client  401 {"error":"invalid_client"}
 GET /count/SCENARIO  {"count": N}: token requests SCENARIO has seen
 GET /last/SCENARIO   the last request's form fields and Authorization header
+GET /concurrency/SCENARIO  {"max": N, "active": M}: the most requests SCENARIO had open
+                     at once since the last such call (which resets it to M)
 """
 import json
 import socket
@@ -35,6 +39,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 counts = {}
 last = {}
+active = {}
+max_active = {}
 lock = threading.Lock()
 
 
@@ -45,6 +51,7 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
     def send(self, status, body, content_type="application/json", headers=()):
+        self.leave()  # before the client can see the answer and ask again
         data = body.encode() if isinstance(body, str) else body
         self.send_response(status)
         self.send_header("Content-Type", content_type)
@@ -63,9 +70,33 @@ class Handler(BaseHTTPRequestHandler):
         if len(parts) == 2 and parts[0] == "last":
             with lock:
                 return self.send(200, json.dumps(last.get(parts[1], {})))
+        if len(parts) == 2 and parts[0] == "concurrency":
+            with lock:
+                now = active.get(parts[1], 0)
+                peak = max_active.get(parts[1], 0)
+                max_active[parts[1]] = now
+                return self.send(200, json.dumps({"max": peak, "active": now}))
         self.send(404, "{}")
 
     def do_POST(self):
+        scenario = urllib.parse.urlparse(self.path).path.strip("/").split("/")[-1]
+        with lock:
+            active[scenario] = active.get(scenario, 0) + 1
+            max_active[scenario] = max(max_active.get(scenario, 0), active[scenario])
+        self.open_scenario = scenario
+        try:
+            return self.answer_post()
+        finally:
+            self.leave()
+
+    def leave(self):
+        scenario = getattr(self, "open_scenario", None)
+        if scenario is not None:
+            self.open_scenario = None
+            with lock:
+                active[scenario] -= 1
+
+    def answer_post(self):
         url = urllib.parse.urlparse(self.path)
         parts = url.path.strip("/").split("/")
         if len(parts) != 2 or parts[0] != "token":
@@ -104,6 +135,13 @@ class Handler(BaseHTTPRequestHandler):
             return None
         if scenario == "slow":
             time.sleep(1.5)
+            return self.send(200, json.dumps(token))
+        if scenario == "slow-rotate":
+            time.sleep(1.5)
+            token["refresh_token"] = f"rt-slow-{n}"
+            return self.send(200, json.dumps(token))
+        if scenario == "paced":
+            time.sleep(0.25)
             return self.send(200, json.dumps(token))
         if scenario == "reset":
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))

@@ -205,6 +205,26 @@ TEST_F(BrokerTest, ReplacingBumpsGenerationAndKeepsCreation) {
     EXPECT_EQ(answer(by_url("https://gitlab.com/")), "gh");
 }
 
+// A refresh started for a credential that was then removed and added again under its
+// name must not pass the generation check: generations never repeat, even across a
+// removal or a restart.
+TEST_F(BrokerTest, AGenerationIsNeverReusedAfterARemovalOrARestart) {
+    auto first = add({"gh", "https://github.com", "one", {}, {}});
+    ASSERT_TRUE(first.has_value());
+    std::optional<Result<void>> removed;
+    broker->remove("gh", [&](Result<void> r) { removed = r; });
+    settle();
+    ASSERT_TRUE(removed && *removed);
+    auto again = add({"gh", "https://github.com", "two", {}, {}});
+    ASSERT_TRUE(again.has_value());
+    EXPECT_TRUE(again->created);
+    EXPECT_GT(again->generation, first->generation);
+    open(); // a restart: the highest stored generation is where counting goes on
+    auto other = add({"other", "https://gitlab.com", "three", {}, {}});
+    ASSERT_TRUE(other.has_value());
+    EXPECT_GT(other->generation, again->generation);
+}
+
 TEST_F(BrokerTest, UpdateChangesExpiryAndKeepsTheToken) {
     add({"gh", "https://github.com", "keep", now_ms() - 1000, {}});
     CredentialChange change;

@@ -53,5 +53,21 @@ TEST(Jitter, StaysInTheUnitInterval) {
     }
 }
 
+TEST(Spread, AFewOverdueRefreshesStartWithinMilliseconds) {
+    EXPECT_EQ(spread_delay_ms(0, 0.0), 0);
+    EXPECT_LT(spread_delay_ms(0, 0.999), spread_step_ms);
+    EXPECT_EQ(spread_delay_ms(10, 0.0), 10 * spread_step_ms);
+    EXPECT_LT(spread_delay_ms(199, 0.999), 200 * spread_step_ms);
+}
+
+TEST(Spread, TenThousandTakeTheWholeMinuteAndNoMore) {
+    EXPECT_LE(spread_delay_ms(9'998, 0.999), max_spread_ms);
+    EXPECT_GT(spread_delay_ms(9'998, 0.0), 59'000);
+    // Past the window, a burst is spread over all of it, never later.
+    EXPECT_EQ(spread_delay_ms(50'000, 0.0), 0);
+    EXPECT_LT(spread_delay_ms(50'000, 0.999), max_spread_ms);
+    EXPECT_LT(spread_delay_ms(static_cast<std::size_t>(-1), 0.999), max_spread_ms);
+}
+
 } // namespace
 } // namespace credd

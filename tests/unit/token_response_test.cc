@@ -183,5 +183,16 @@ TEST(RetryAfter, ReadsSecondsAndHttpDates) {
     EXPECT_FALSE(parse_retry_after("-5", now));
 }
 
+TEST(TokenResponse, AnExpiresInOutOfRangeIsAnErrorThatNamesIt) {
+    for (const char* v : {"-5", "0", "1e300", "-1e300", "18446744073709551615", "4e9", "0.2",
+                          "\"-3\"", "\"1e999\""}) {
+        auto g = parse_token_response(
+            response(200, std::string(R"({"access_token":"a","expires_in":)") + v + "}"), now);
+        ASSERT_FALSE(g) << v;
+        EXPECT_EQ(g.error().error_class, ErrorClass::transient) << v;
+        EXPECT_NE(g.error().message.find("expires_in"), std::string::npos) << v;
+    }
+}
+
 } // namespace
 } // namespace credd

@@ -117,6 +117,9 @@ TEST_F(ExecTest, ACommandGetsOnlyStdioAndDefaultSignalDispositions) {
     const std::string probe =
         R"sh(printf 'fds=%s,sigign=%s\n' "$(ls /proc/self/fd | sort -n | tr '\n' .)" )sh"
         R"sh("$(sed -n 's/^SigIgn:[[:space:]]*//p' /proc/$$/status)")sh";
+    // A token request held open meanwhile: its TCP socket is one of Asio's.
+    ASSERT_TRUE(result_of(add_client_credentials("hanging", fault_url("hang"))));
+    ASSERT_TRUE(wait_until([&] { return fault_count("hang") >= 1; }, 5s));
     ASSERT_EQ(cred({"add", "probe", "--kind", "exec", "--", "/bin/sh", "-c", probe}).exit_code(),
               0);
     const auto answer = get_token({{"name", "probe"}});

@@ -118,7 +118,9 @@ TargetResult parse_target(std::string_view url) {
     }
     t.host = lower(t.host);
     t.port = port.empty() ? (t.https ? "443" : "80") : std::string(port);
-    if (t.host.empty() || !std::all_of(t.port.begin(), t.port.end(), ::isdigit)) {
+    if (t.host.empty() || t.port.size() > 5 ||
+        !std::all_of(t.port.begin(), t.port.end(), ::isdigit) || std::stoi(t.port) < 1 ||
+        std::stoi(t.port) > 65535) {
         return configuration("token URL has an invalid host or port");
     }
     return t;

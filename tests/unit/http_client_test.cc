@@ -128,5 +128,20 @@ TEST(HttpClient, AnAddressLiteralNeedsNoLookup) {
     EXPECT_EQ(lookup->started.load(), 0);
 }
 
+TEST(HttpClient, APortOutOfRangeIsAConfigurationError) {
+    boost::asio::io_context io;
+    HttpClient client(io, HttpClientOptions{});
+    for (const char* url : {"https://idp.example:65536/token", "https://idp.example:0/token",
+                            "https://idp.example:99999999999/token"}) {
+        std::optional<HttpResult> result;
+        client.post(request_to(url), [&](HttpResult r) { result.emplace(std::move(r)); });
+        io.restart();
+        io.run_for(2s);
+        ASSERT_TRUE(result.has_value()) << url;
+        ASSERT_FALSE(*result) << url;
+        EXPECT_EQ(result->error().error_class, ErrorClass::fix_configuration) << url;
+    }
+}
+
 } // namespace
 } // namespace credd

@@ -298,6 +298,9 @@ void Session::unwatch() {
     }
     m_watching = false;
     m_watch_name.reset();
+    // Events queued before the unwatch are not sent after its answer.
+    m_pending.clear();
+    m_pending_order.clear();
 }
 
 void Session::on_watch_event(const WatchEvent& event) {

@@ -100,7 +100,19 @@ Result<void> open_refresher(const DaemonOptions& o, auto& p) {
     HttpClientOptions http;
     http.ca_file = o.ca_file;
     http.request_timeout = o.http_timeout;
-    read_proxy_environment(http);
+    // Read once: a proxy setting credd cannot use stops start-up with a clear line
+    // rather than failing every refresh later.
+    auto proxy = read_proxy_environment();
+    if (!proxy) {
+        return proxy.error();
+    }
+    if (*proxy) {
+        spdlog::info("https token requests go through the proxy {}{} (NO_PROXY: {} entries)",
+                     (*proxy)->display,
+                     (*proxy)->authorization.empty() ? "" : " with credentials from HTTPS_PROXY",
+                     (*proxy)->no_proxy.size());
+    }
+    http.proxy = std::move(*proxy);
     p.http = std::make_unique<HttpClient>(p.io, std::move(http));
     if (auto r = p.http->init(); !r) {
         return r;
@@ -237,6 +249,9 @@ void stop_gracefully(auto& p, int signo) {
     // No new refresh starts; one in flight may be spending a refresh token, so it gets
     // the grace period to commit the rotated one.
     p.refresher->stop();
+    // A command (exec kind) has no token to commit and may run for its whole deadline:
+    // its process group is killed now, so the exit does not wait for it.
+    p.exec->stop();
     // Sessions with a request in hand finish it and its answer; the grace timer
     // bounds how long a stuck one can hold the exit. Once the last session has
     // closed nothing is left on the loop and run() returns.

@@ -8,6 +8,8 @@
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
+#include <set>
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
@@ -87,7 +89,111 @@ void drain(int fd, std::string& into, std::size_t cap, bool& open) {
     into.append(buf, std::min<std::size_t>(room, static_cast<std::size_t>(n)));
 }
 
-Run run_command(const std::vector<std::string>& argv, std::chrono::seconds timeout) {
+} // namespace
+
+// The process groups of the commands running now, so stop() can end them: a daemon told
+// to stop must not wait out a command's own deadline (30 s by default).
+class RunningCommands {
+public:
+    // A group stop() has already passed is killed at once.
+    void add(pid_t pgid) {
+        std::lock_guard lock(m_mutex);
+        m_groups.insert(pgid);
+        if (m_stopping) {
+            ::kill(-pgid, SIGKILL);
+        }
+    }
+    void remove(pid_t pgid) {
+        std::lock_guard lock(m_mutex);
+        m_groups.erase(pgid);
+    }
+    bool stopping() {
+        std::lock_guard lock(m_mutex);
+        return m_stopping;
+    }
+    // The whole group, so a wrapper script's children go too; SIGKILL, because the
+    // daemon's own grace period is short and a command that ignores SIGTERM must not
+    // hold it up.
+    void stop() {
+        std::lock_guard lock(m_mutex);
+        m_stopping = true;
+        for (const pid_t g : m_groups) {
+            ::kill(-g, SIGKILL);
+        }
+    }
+
+private:
+    std::mutex m_mutex;
+    std::set<pid_t> m_groups;
+    bool m_stopping = false;
+};
+
+namespace {
+
+// Only 0, 1 and 2 reach the command: Asio's sockets (the listener, client connections,
+// TCP to token endpoints) are not all CLOEXEC, and a command must neither hold them open
+// nor write to them. Signals the daemon ignores (SIGPIPE) or blocks are reset to default,
+// so a command sees the disposition it would get from a shell.
+void restrict_child(posix_spawn_file_actions_t& actions, posix_spawnattr_t& attr) {
+    posix_spawn_file_actions_addclosefrom_np(&actions, 3);
+    // Its own process group, so a timeout or stop kills whatever the command started too.
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
+                                        POSIX_SPAWN_SETSIGDEF);
+    posix_spawnattr_setpgroup(&attr, 0);
+    sigset_t none;
+    sigemptyset(&none);
+    posix_spawnattr_setsigmask(&attr, &none);
+    sigset_t all;
+    sigfillset(&all);
+    posix_spawnattr_setsigdefault(&attr, &all);
+}
+
+// Reads what the command prints until it exits or the deadline passes (then its group is
+// killed), and reaps it.
+void wait_for(Run& run, pid_t pid, int out_fd, int err_fd, std::chrono::seconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    bool out_open = true;
+    bool err_open = true;
+    while (out_open || err_open) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) {
+            run.timed_out = true;
+            ::kill(-pid, SIGKILL);
+            break;
+        }
+        pollfd fds[2] = {{out_open ? out_fd : -1, POLLIN, 0}, {err_open ? err_fd : -1, POLLIN, 0}};
+        if (::poll(fds, 2, static_cast<int>(left.count())) < 0 && errno != EINTR) {
+            break;
+        }
+        if (fds[0].revents != 0) {
+            drain(out_fd, run.out, max_stdout_bytes, out_open);
+        }
+        if (fds[1].revents != 0) {
+            drain(err_fd, run.err, max_stderr_bytes, err_open);
+        }
+    }
+    if (!run.timed_out) {
+        // Output closed; a command that lingers past that is bounded by the deadline too.
+        while (true) {
+            const pid_t w = ::waitpid(pid, &run.status, WNOHANG);
+            if (w == pid || (w < 0 && errno != EINTR)) {
+                return;
+            }
+            if (std::chrono::steady_clock::now() >= deadline) {
+                run.timed_out = true;
+                ::kill(-pid, SIGKILL);
+                break;
+            }
+            ::usleep(10'000);
+        }
+    }
+    while (::waitpid(pid, &run.status, 0) < 0 && errno == EINTR) {
+    }
+}
+
+Run run_command(const std::vector<std::string>& argv, std::chrono::seconds timeout,
+                RunningCommands& running) {
     Run run;
     int out_pipe[2];
     int err_pipe[2];
@@ -103,12 +209,7 @@ Run run_command(const std::vector<std::string>& argv, std::chrono::seconds timeo
     posix_spawn_file_actions_adddup2(&actions, err_w.get(), 2);
     posix_spawnattr_t attr;
     posix_spawnattr_init(&attr);
-    // Its own process group, so a timeout kills whatever the command started as well.
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK);
-    posix_spawnattr_setpgroup(&attr, 0);
-    sigset_t none;
-    sigemptyset(&none);
-    posix_spawnattr_setsigmask(&attr, &none);
+    restrict_child(actions, attr);
     std::vector<char*> args;
     for (const auto& a : argv) {
         args.push_back(const_cast<char*>(a.c_str()));
@@ -130,46 +231,10 @@ Run run_command(const std::vector<std::string>& argv, std::chrono::seconds timeo
         run.spawn_errno = rc;
         return run;
     }
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    bool out_open = true;
-    bool err_open = true;
-    while (out_open || err_open) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-            deadline - std::chrono::steady_clock::now());
-        if (left.count() <= 0) {
-            run.timed_out = true;
-            ::kill(-pid, SIGKILL);
-            break;
-        }
-        pollfd fds[2] = {{out_open ? out_r.get() : -1, POLLIN, 0},
-                         {err_open ? err_r.get() : -1, POLLIN, 0}};
-        if (::poll(fds, 2, static_cast<int>(left.count())) < 0 && errno != EINTR) {
-            break;
-        }
-        if (fds[0].revents != 0) {
-            drain(out_r.get(), run.out, max_stdout_bytes, out_open);
-        }
-        if (fds[1].revents != 0) {
-            drain(err_r.get(), run.err, max_stderr_bytes, err_open);
-        }
-    }
-    if (!run.timed_out) {
-        // Output closed; a command that lingers past that is bounded by the deadline too.
-        while (true) {
-            const pid_t w = ::waitpid(pid, &run.status, WNOHANG);
-            if (w == pid || (w < 0 && errno != EINTR)) {
-                return run;
-            }
-            if (std::chrono::steady_clock::now() >= deadline) {
-                run.timed_out = true;
-                ::kill(-pid, SIGKILL);
-                break;
-            }
-            ::usleep(10'000);
-        }
-    }
-    while (::waitpid(pid, &run.status, 0) < 0 && errno == EINTR) {
-    }
+    // The child leads its own group (pgid == pid) until it is reaped.
+    running.add(pid);
+    wait_for(run, pid, out_r.get(), err_r.get(), timeout);
+    running.remove(pid);
     return run;
 }
 
@@ -321,13 +386,19 @@ RefreshOutcome parse_exec_output(std::string_view stdout_text, std::int64_t life
 struct ExecStrategy::Impl {
     explicit Impl(boost::asio::io_context& i) : io(i) {}
     boost::asio::io_context& io;
+    RunningCommands running;
     boost::asio::thread_pool pool{2};
 };
 
 ExecStrategy::ExecStrategy(boost::asio::io_context& io) : m_impl(std::make_unique<Impl>(io)) {}
 
 ExecStrategy::~ExecStrategy() {
+    stop();
     m_impl->pool.join();
+}
+
+void ExecStrategy::stop() {
+    m_impl->running.stop();
 }
 
 void ExecStrategy::refresh(RefreshInput input, std::function<void(RefreshOutcome)> done) {
@@ -345,11 +416,14 @@ void ExecStrategy::refresh(RefreshInput input, std::function<void(RefreshOutcome
     auto guard = boost::asio::make_work_guard(m_impl->io);
     boost::asio::post(m_impl->pool, [argv = std::move(argv), timeout_s, lifetime_s,
                                      done = std::move(done), guard = std::move(guard),
-                                     &io = m_impl->io]() mutable {
-        const UnixMs started = now_ms();
-        auto run = run_command(argv, std::chrono::seconds(timeout_s));
-        auto outcome =
-            std::make_shared<RefreshOutcome>(outcome_of(run, argv.at(0), lifetime_s, started));
+                                     &io = m_impl->io, &running = m_impl->running]() mutable {
+        auto outcome = std::make_shared<RefreshOutcome>(failure(
+            ErrorClass::transient, "command " + argv.at(0) + ": not run: credd is stopping"));
+        if (!running.stopping()) {
+            const UnixMs started = now_ms();
+            auto run = run_command(argv, std::chrono::seconds(timeout_s), running);
+            *outcome = outcome_of(run, argv.at(0), lifetime_s, started);
+        }
         boost::asio::post(io,
                           [done = std::move(done), outcome, guard = std::move(guard)]() mutable {
                               done(std::move(*outcome));

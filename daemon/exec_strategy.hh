@@ -18,11 +18,16 @@ struct ExecOutput;
 // deadline (params.timeout, default 30 s), on its own small thread pool so a slow
 // command never holds up the I/O thread or the store worker. Stdout is either the bare
 // token or JSON with "token"/"access_token" and "expires_at" (RFC 3339 or unix seconds)
-// or "expires_in". Owned by the Daemon; destroying it waits for commands still running.
+// or "expires_in". Each command runs in its own process group with only fds 0-2 and
+// default signal dispositions. Owned by the Daemon; stop() (and destruction) kill the
+// groups of commands still running, so a stopping daemon never waits for one.
 class ExecStrategy final : public Strategy {
 public:
     explicit ExecStrategy(boost::asio::io_context& io);
     ~ExecStrategy() override;
+    // Kills running commands' process groups; a queued one is not started. Their
+    // refreshes end as transient failures.
+    void stop();
     void refresh(RefreshInput input, std::function<void(RefreshOutcome)> done) override;
 
 private:

@@ -7,11 +7,13 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <boost/system/result.hpp>
 
 #include "error.hh"
 #include "http_response.hh"
+#include "proxy_settings.hh"
 #include "refresh_failure.hh"
 #include "secret.hh"
 
@@ -21,6 +23,11 @@ class io_context;
 
 namespace credd {
 
+// A host name's addresses as text ("192.0.2.1", "2001:db8::1"), or why there are none.
+// Blocking (getaddrinfo); the client runs it on a thread of its own.
+using NameLookup = std::function<Result<std::vector<std::string>>(const std::string& host)>;
+Result<std::vector<std::string>> system_name_lookup(const std::string& host);
+
 struct HttpClientOptions {
     // A PEM bundle to trust instead of the system store (--ca-file). Without it the
     // system store is used, and OpenSSL's SSL_CERT_FILE / SSL_CERT_DIR are honoured.
@@ -29,14 +36,11 @@ struct HttpClientOptions {
     // Everything — resolve, connect, proxy, TLS, request and response — within this.
     std::chrono::milliseconds request_timeout{15'000};
     std::size_t max_response_bytes = 1 << 20;
-    // "http://host:port" of an HTTPS proxy (HTTPS_PROXY) and the hosts that bypass it
-    // (NO_PROXY: comma-separated names, ".suffix" or "*").
-    std::optional<std::string> https_proxy;
-    std::string no_proxy;
+    // The proxy for https:// token URLs (HTTPS_PROXY, NO_PROXY), parsed at start-up.
+    std::optional<ProxySettings> proxy;
+    // How names are resolved (a test replaces it with one that hangs).
+    NameLookup lookup = system_name_lookup;
 };
-
-// The proxy settings from the environment (HTTPS_PROXY/https_proxy, NO_PROXY/no_proxy).
-void read_proxy_environment(HttpClientOptions& options);
 
 // One POST of a form body. Secrets (body, Authorization) are wiped on destruction.
 struct HttpRequest {
@@ -57,8 +61,11 @@ using HttpResult = boost::system::result<HttpResponse, RefreshFailure>;
 // Owned by the Daemon; lives on the I/O thread. Each post runs as its own coroutine, so
 // any number of requests proceed at once and none blocks the loop. Redirects are not
 // followed (a 3xx is handed back as it is). Transport failures come back classed:
-// network errors, timeouts and oversized answers are transient; a refused certificate or
-// a refused http:// URL are configuration errors.
+// network errors, timeouts, oversized answers, a trust store that cannot be loaded and a
+// certificate that is not accepted are transient (each can be fixed outside the
+// credential); a refused http:// URL or a --ca-file that does not exist are
+// configuration errors. A name lookup runs on a thread of its own that the request does
+// not wait for past its deadline: a late answer is dropped.
 class HttpClient {
 public:
     HttpClient(boost::asio::io_context& io, HttpClientOptions options);

@@ -27,9 +27,9 @@ namespace {
 constexpr std::size_t initial_input_bytes = 4096;
 // A line may be max_line_bytes long plus its '\n'.
 constexpr std::size_t max_input_bytes = protocol::max_line_bytes + 1;
-// A watcher that lets more than this pile up unwritten is not reading: disconnected.
-constexpr std::size_t max_pending_notifications = 256;
-constexpr std::size_t max_pending_notification_bytes = 1024 * 1024;
+// Notification lines built for one write: the rest stay queued as events (and keep
+// coalescing), so a burst never holds more than this many tokens in memory at once.
+constexpr std::size_t max_notifications_per_write = 64;
 
 double ms_since(Clock::time_point t) {
     return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
@@ -48,9 +48,6 @@ Session::Session(Socket socket, PeerIdentity peer, RpcContext& rpc, SessionOptio
 Session::~Session() {
     wipe(m_in);
     wipe(m_out);
-    for (auto& s : m_notes) {
-        wipe(s);
-    }
     for (auto& s : m_notes_writing) {
         wipe(s);
     }
@@ -217,13 +214,22 @@ void Session::start_write() {
         return;
     }
     std::vector<asio::const_buffer> buffers;
-    if (!m_notes.empty() && (m_state == State::reading || m_state == State::writing)) {
+    if (!m_pending_order.empty() && (m_state == State::reading || m_state == State::writing)) {
         m_write_has_answers = false;
-        while (!m_notes.empty()) {
-            m_notes_writing.push_back(std::move(m_notes.front()));
-            m_notes.pop_front();
+        // Built now, not when queued: the token in each line is the one token.get would
+        // serve at this moment.
+        try {
+            while (!m_pending_order.empty() &&
+                   m_notes_writing.size() < max_notifications_per_write) {
+                const auto event = m_pending.extract(m_pending_order.front());
+                m_pending_order.pop_front();
+                m_notes_writing.push_back(notification_line(event.mapped()));
+            }
+        } catch (const std::exception& e) {
+            spdlog::error("connection from pid {}: closed after internal error: {}", m_peer.pid,
+                          e.what());
+            return close();
         }
-        m_notes_bytes = 0;
         for (const auto& s : m_notes_writing) {
             buffers.emplace_back(asio::buffer(s));
         }
@@ -292,21 +298,23 @@ void Session::unwatch() {
     }
     m_watching = false;
     m_watch_name.reset();
+    // Events queued before the unwatch are not sent after its answer.
+    m_pending.clear();
+    m_pending_order.clear();
 }
 
 void Session::on_watch_event(const WatchEvent& event) {
     if (m_state == State::closed || !m_watching || (m_watch_name && *m_watch_name != event.name)) {
         return;
     }
-    if (m_notes.size() >= max_pending_notifications ||
-        m_notes_bytes >= max_pending_notification_bytes) {
-        spdlog::warn("connection from pid {}: not reading its notifications ({} unwritten); "
-                     "closed",
-                     m_peer.pid, m_notes.size());
-        return close();
-    }
+    // The newest event per credential replaces an older one still queued: the queue is
+    // bounded by the number of credentials, however fast they change, and a client whose
+    // own request is in hand meanwhile loses nothing but superseded states.
     try {
-        queue_notification(event);
+        const auto [it, inserted] = m_pending.insert_or_assign(event.name, event);
+        if (inserted) {
+            m_pending_order.push_back(it->first);
+        }
     } catch (const std::exception& e) {
         spdlog::error("connection from pid {}: closed after internal error: {}", m_peer.pid,
                       e.what());
@@ -317,7 +325,7 @@ void Session::on_watch_event(const WatchEvent& event) {
 
 // Built in the session's own wiping arena (the token is a secret) and serialised
 // straight into a line reserved large enough that it never reallocates.
-void Session::queue_notification(const WatchEvent& event) {
+std::string Session::notification_line(const WatchEvent& event) {
     std::string line;
     {
         const json::storage_ptr sp(&m_note_arena);
@@ -349,8 +357,7 @@ void Session::queue_notification(const WatchEvent& event) {
         line += "}\n";
     }
     m_note_arena.reset();
-    m_notes_bytes += line.size();
-    m_notes.push_back(std::move(line));
+    return line;
 }
 
 void Session::grow_input() {
@@ -437,11 +444,8 @@ void Session::close() {
         m_rpc.watch_hub->remove(this);
     }
     m_watching = false;
-    for (auto& s : m_notes) {
-        wipe(s);
-    }
-    m_notes.clear();
-    m_notes_bytes = 0;
+    m_pending.clear();
+    m_pending_order.clear();
     boost::system::error_code ignored;
     m_timer.cancel();
     m_socket.close(ignored);

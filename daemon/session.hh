@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -44,12 +45,14 @@ struct SessionOptions {
 // of answers out. Both buffers and the parse arena are wiped after use, since they
 // carry secrets (credential.add) and tokens (token.get).
 //
-// After token.watch the connection also receives token.changed notifications. They are
-// queued as whole lines and written only between answers (never inside one), while the
-// session waits for the next request or before the answers of a batch. At most
-// max_pending_notifications lines (or bytes) wait unwritten: past that, or when a write
-// stalls for write_timeout, the client is not reading and is disconnected. A watching
-// connection is exempt from the idle timeout.
+// After token.watch the connection also receives token.changed notifications. Events
+// are queued, the newest per credential replacing an older one (so the queue is bounded
+// by the number of credentials, not by how fast they change), and each line, with its
+// token, is built only when it is written: between answers (never inside one), while
+// the session waits for the next request or before the answers of a batch. A client is
+// disconnected only when it truly does not read: a write (the socket buffer full) that
+// has not completed within write_timeout. A watching connection is exempt from the idle
+// timeout.
 class Session : public std::enable_shared_from_this<Session>, public Watcher {
 public:
     using Socket = boost::asio::local::stream_protocol::socket;
@@ -83,7 +86,7 @@ private:
     void on_reply(const InFlight& call, const Result<boost::json::value>& result);
     void flush();
     void start_write();
-    void queue_notification(const WatchEvent& event);
+    std::string notification_line(const WatchEvent& event);
     void on_written(const boost::system::error_code& ec);
     void arm_deadline();
     void on_deadline(const boost::system::error_code& ec);
@@ -109,10 +112,10 @@ private:
     // token.watch
     bool m_watching = false;
     bool m_watch_token = false;
-    std::optional<std::string> m_watch_name; // nullopt: every credential
-    std::deque<std::string> m_notes;         // notification lines not yet written
-    std::size_t m_notes_bytes = 0;
-    std::vector<std::string> m_notes_writing; // the ones in the write in flight
+    std::optional<std::string> m_watch_name;     // nullopt: every credential
+    std::map<std::string, WatchEvent> m_pending; // newest event per credential, unwritten
+    std::deque<std::string> m_pending_order;     // their names, oldest first
+    std::vector<std::string> m_notes_writing;    // the ones in the write in flight
     bool m_write_in_flight = false;
     bool m_write_has_answers = false; // the write in flight is m_out
     std::chrono::steady_clock::time_point m_write_started;

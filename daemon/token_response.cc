@@ -7,9 +7,11 @@
 #include <map>
 
 #include <boost/json/parse.hpp>
+#include <boost/json/parser.hpp>
 #include <boost/json/value.hpp>
 
 #include "form_encoding.hh"
+#include "wiping_arena.hh"
 
 namespace credd {
 
@@ -53,6 +55,16 @@ RefreshFailure failure(ErrorClass c, std::string message,
 // strings keep their JSON text (expires_in: 3600).
 struct Fields {
     std::map<std::string, std::string> values;
+    Fields() = default;
+    explicit Fields(std::map<std::string, std::string> v) : values(std::move(v)) {}
+    Fields(Fields&&) = default;
+    Fields& operator=(Fields&&) = default;
+    // The values are the token, the refresh token…: wiped, not just freed.
+    ~Fields() {
+        for (auto& kv : values) {
+            wipe(kv.second);
+        }
+    }
     std::string get(const std::string& key) const {
         const auto it = values.find(key);
         return it == values.end() ? std::string{} : it->second;
@@ -61,8 +73,17 @@ struct Fields {
 };
 
 std::optional<Fields> json_fields(std::string_view body) {
+    // The parser's scratch space and the parsed value live in a wiping arena (and a
+    // stack buffer wiped below), so the tokens it copies leave no plaintext behind.
+    WipingArena arena(4096);
+    unsigned char scratch[1024];
+    json::parser p(json::storage_ptr(&arena), {}, scratch, sizeof scratch);
+    p.reset(json::storage_ptr(&arena));
     boost::system::error_code ec;
-    const json::value v = json::parse(body, ec);
+    // The whole body at once: parser::write fails on an incomplete text.
+    p.write(body.data(), body.size(), ec);
+    const json::value v = ec ? json::value{} : p.release();
+    wipe(scratch, sizeof scratch);
     if (ec || !v.is_object()) {
         return std::nullopt;
     }
@@ -106,7 +127,7 @@ std::optional<Fields> body_fields(const HttpResponse& r) {
         return std::nullopt;
     }
     if (auto form = form_decode(r.body); form && !form->empty()) {
-        return Fields{std::move(*form)};
+        return Fields(std::move(*form));
     }
     return std::nullopt;
 }

@@ -1,4 +1,5 @@
 // The exec strategy: a token from a command, run without a shell, with a deadline.
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 
@@ -7,11 +8,19 @@
 #include <sys/stat.h>
 
 #include "refresh_fixture.hh"
+#include "wait_until.hh"
 
 namespace credd::test {
 namespace {
 
 namespace json = boost::json;
+
+// Whether a process exists and is not a zombie waiting for whoever inherited it.
+bool is_alive(pid_t pid) {
+    const std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat");
+    const auto close = stat.rfind(')');
+    return close != std::string::npos && close + 2 < stat.size() && stat[close + 2] != 'Z';
+}
 
 class ExecTest : public RefreshFixture {
 protected:
@@ -98,6 +107,44 @@ TEST_F(ExecTest, GarbageOutputAndAMissingProgramAreConfigurationErrors) {
         EXPECT_EQ(str(status_of(name), "error_class"), "fix_configuration") << name;
         EXPECT_EQ(str(status_of(name), "status"), "error") << name;
     }
+}
+
+TEST_F(ExecTest, ACommandGetsOnlyStdioAndDefaultSignalDispositions) {
+    // The daemon ignores SIGPIPE and holds sockets (the listener, this test's connection
+    // waiting for the token): none of it may reach the command. `sh -c` runs no script
+    // file; ls lists what it inherited plus the directory it opens to read (fd 3, the
+    // lowest free one only when nothing else was inherited).
+    const std::string probe =
+        R"sh(printf 'fds=%s,sigign=%s\n' "$(ls /proc/self/fd | sort -n | tr '\n' .)" )sh"
+        R"sh("$(sed -n 's/^SigIgn:[[:space:]]*//p' /proc/$$/status)")sh";
+    // A token request held open meanwhile: its TCP socket is one of Asio's.
+    ASSERT_TRUE(result_of(add_client_credentials("hanging", fault_url("hang"))));
+    ASSERT_TRUE(wait_until([&] { return fault_count("hang") >= 1; }, 5s));
+    ASSERT_EQ(cred({"add", "probe", "--kind", "exec", "--", "/bin/sh", "-c", probe}).exit_code(),
+              0);
+    const auto answer = get_token({{"name", "probe"}});
+    ASSERT_TRUE(answer.token) << answer.describe();
+    const std::string& seen = *answer.token; // a probe's report, not a secret
+    EXPECT_TRUE(seen.starts_with("fds=0.1.2.3.,sigign=")) << seen;
+    const auto ignored = std::stoull(seen.substr(seen.find("sigign=") + 7), nullptr, 16);
+    EXPECT_EQ(ignored & (1ULL << (SIGPIPE - 1)), 0U) << seen;
+}
+
+TEST_F(ExecTest, StoppingTheDaemonKillsARunningCommandAndWhatItStarted) {
+    // The command's own child records its pid, so the test can see the whole group go.
+    const std::string pid_file = m_temp.path() + "/grandchild.pid";
+    const auto cmd = script("forever.sh", "sleep 1000 & echo $! > " + pid_file + "\nwait");
+    ASSERT_EQ(cred({"add", "forever", "--kind", "exec", "--", cmd}).exit_code(), 0);
+    ASSERT_TRUE(wait_until([&] { return read_file(pid_file).ends_with("\n"); }, 10s));
+    const pid_t grandchild = std::stoi(read_file(pid_file));
+    ASSERT_TRUE(is_alive(grandchild)) << "the command's child is not running";
+    const auto started = std::chrono::steady_clock::now();
+    const auto status = m_daemon->stop(10s);
+    const auto took = std::chrono::steady_clock::now() - started;
+    EXPECT_TRUE(status.exited_with(0)) << status.describe();
+    EXPECT_LT(took, 4s) << "SIGTERM waited for the command";
+    EXPECT_TRUE(wait_until([&] { return !is_alive(grandchild); }, 5s))
+        << "the command's child outlived the daemon";
 }
 
 } // namespace

@@ -1,5 +1,9 @@
 // token.watch: notifications on refresh and change, bounded for clients that stop reading.
+#include <algorithm>
+#include <map>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -126,28 +130,110 @@ TEST_F(WatchTest, UnknownOrWrongParamsAreRefused) {
 }
 
 TEST_F(WatchTest, AWatcherThatNeverReadsIsDisconnectedWithoutStallingOthers) {
-    // ~50 kB per notification: the socket buffer fills after a few, the queue soon after.
+    // ~50 kB per notification: the socket buffer fills after a few, and the write in
+    // flight then stalls. Queued events coalesce (one per credential), so only the stall
+    // tells a client that does not read: it is closed once a write has waited 10 s.
     // Each update moves expires_at (a label change alone is not an event).
     const std::string big(50'000, 'b');
     add_static({"big", "https://big.example.com/", big});
     RpcClient sluggard(m_daemon->socket_path());
     ASSERT_TRUE(result_of(sluggard.call("token.watch", {{"name", "big"}, {"with_token", true}})));
     RpcClient writer(m_daemon->socket_path());
+    const auto start = Clock::now();
     int updates = 0;
-    for (; updates < 200 && !sluggard.wait_hung_up(0ms); ++updates) {
+    for (; updates < 2000 && !sluggard.wait_hung_up(0ms) && Clock::now() - start < 20s; ++updates) {
         const auto t0 = Clock::now();
         const auto r = writer.call(
             "credential.update",
             {{"name", "big"}, {"expires_at", now_unix_ms() + 86'400'000 + updates * 1000}}, 5s);
         ASSERT_TRUE(result_of(r)) << writer.last_read().line;
         EXPECT_LT(Clock::now() - t0, 2s) << "another client stalled";
+        std::this_thread::sleep_for(5ms); // a steady stream of changes, not a measurement
     }
-    EXPECT_TRUE(sluggard.wait_hung_up(10s)) << "after " << updates << " updates";
-    EXPECT_LT(updates, 100);
+    EXPECT_TRUE(sluggard.wait_hung_up(5s)) << "after " << updates << " updates";
+    EXPECT_GE(Clock::now() - start, 9s) << "closed before its write had stalled 10 s";
     EXPECT_TRUE(
         wait_until([&] { return contains(m_daemon->log(), "not reading its notifications"); }, 5s));
     // The daemon still answers everyone else.
     EXPECT_TRUE(result_of(rpc("daemon.info")));
+}
+
+TEST_F(WatchTest, AWatcherOfAllKeepsItsConnectionThrough1000RefreshesWhileItsRequestWaits) {
+    // Four credentials refreshed 250 times each, by pipelined rotations on their own
+    // connections, while the watcher's own token.get waits 1.5 s for a slow endpoint.
+    const std::vector<std::string> names{"r0", "r1", "r2", "r3"};
+    for (const auto& n : names) {
+        ASSERT_TRUE(result_of(add_client_credentials(n, fault_url("ok"))));
+        ASSERT_TRUE(get_token({{"name", n}}).token);
+    }
+    RpcClient watcher(m_daemon->socket_path());
+    ASSERT_TRUE(result_of(watcher.call("token.watch", {{"with_token", true}})));
+    constexpr int rotations = 250;
+    std::vector<RpcClient> rotators;
+    for (const auto& n : names) {
+        rotators.emplace_back(m_daemon->socket_path());
+        std::string batch;
+        for (int i = 0; i < rotations; ++i) {
+            batch += R"({"jsonrpc":"2.0","id":)" + std::to_string(i + 1) +
+                     R"(,"method":"credential.rotate","params":{"name":")" + n + R"("}})" + "\n";
+        }
+        ASSERT_TRUE(rotators.back().send(batch));
+    }
+    ASSERT_TRUE(result_of(add_client_credentials("slow", fault_url("slow"))));
+    ASSERT_TRUE(
+        watcher.send(R"({"jsonrpc":"2.0","id":42,"method":"token.get","params":{"name":"slow"}})"
+                     "\n"));
+    // Per credential, the "ok-N" numbers of the tokens notified, in order.
+    std::map<std::string, std::vector<int>> tokens;
+    const auto note = [&](const json::object& p) {
+        const auto t = str(p, "token");
+        if (t.starts_with("ok-")) {
+            tokens[str(p, "name")].push_back(std::stoi(t.substr(3)));
+        }
+    };
+    bool answered = false;
+    const auto end = Clock::now() + 30s;
+    while (!answered && Clock::now() < end) {
+        const auto r = watcher.read_line(10s);
+        ASSERT_EQ(r.status, ReadStatus::line) << "the watcher lost its connection";
+        const auto v = parse_json(r.line);
+        ASSERT_TRUE(v.is_object());
+        const auto& o = v.as_object();
+        if (o.contains("id")) {
+            ASSERT_EQ(o.at("id").to_number<std::int64_t>(), 42);
+            const auto* result = result_of(v);
+            ASSERT_TRUE(result) << "token.get failed";
+            EXPECT_EQ(result->as_object().at("token").as_string(), "slow-1");
+            answered = true;
+        } else {
+            note(o.at("params").as_object());
+        }
+    }
+    ASSERT_TRUE(answered);
+    int done = 0;
+    for (auto& r : rotators) {
+        for (int i = 0; i < rotations; ++i) {
+            const auto line = r.read_line(30s);
+            ASSERT_EQ(line.status, ReadStatus::line) << "rotation " << i;
+            done += result_of(parse_json(line.line)) != nullptr ? 1 : 0;
+        }
+    }
+    EXPECT_EQ(done, 4 * rotations);
+    // After the storm, each credential's last notification carries its current token;
+    // on the way, a credential's tokens only ever move forward.
+    for (const auto& n : names) {
+        const auto current = get_token({{"name", n}});
+        ASSERT_TRUE(current.token);
+        const int newest = std::stoi(current.token->substr(3));
+        while (tokens[n].empty() || tokens[n].back() != newest) {
+            const auto p = next_event(
+                watcher, [&](const json::object&) { return true; }, 5s);
+            ASSERT_FALSE(p.empty()) << n << ": no notification with its current token";
+            note(p);
+        }
+        EXPECT_TRUE(std::is_sorted(tokens[n].begin(), tokens[n].end())) << n;
+    }
+    EXPECT_FALSE(watcher.wait_hung_up(0ms));
 }
 
 TEST_F(WatchTest, NotificationsInterleaveWithPipelinedAnswersAsWholeLines) {

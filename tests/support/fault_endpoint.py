@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """A scriptable OAuth2 token endpoint for faults a real server will not produce.
 
-usage: fault_endpoint.py
-Listens on 127.0.0.1 (a free port) and prints {"port": N} on stdout once ready.
+usage: fault_endpoint.py [--tls CERT_PEM KEY_PEM]
+Listens on 127.0.0.1 (a free port) and prints {"port": N} on stdout once ready. With
+--tls it speaks https with that certificate chain and key.
 
 POST /token/SCENARIO[?ttl=S]  answers as SCENARIO says:
   ok              a token (access_token "ok-N"), expires_in = ttl (default 60)
@@ -30,6 +31,7 @@ GET /concurrency/SCENARIO  {"max": N, "active": M}: the most requests SCENARIO h
 """
 import json
 import socket
+import ssl
 import struct
 import sys
 import threading
@@ -174,8 +176,27 @@ class Server(ThreadingHTTPServer):
         pass  # a client that hangs up on a huge or reset answer is the point of the test
 
 
+class TlsServer(Server):
+    """Handshakes in the handler's thread, so a client that refuses the certificate
+    (the point of some tests) never holds up accept()."""
+
+    context = None
+
+    def finish_request(self, request, client_address):
+        try:
+            request = self.context.wrap_socket(request, server_side=True)
+        except (ssl.SSLError, OSError):
+            return
+        super().finish_request(request, client_address)
+
+
 def main():
-    server = Server(("127.0.0.1", 0), Handler)
+    if len(sys.argv) == 4 and sys.argv[1] == "--tls":
+        TlsServer.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        TlsServer.context.load_cert_chain(sys.argv[2], sys.argv[3])
+        server = TlsServer(("127.0.0.1", 0), Handler)
+    else:
+        server = Server(("127.0.0.1", 0), Handler)
     sys.stdout.write(json.dumps({"port": server.server_address[1]}) + "\n")
     sys.stdout.flush()
     server.serve_forever()

@@ -11,6 +11,7 @@
 #include "helper_methods.hh"
 #include "key_gate.hh"
 #include "protocol.hh"
+#include "provider_presets.hh"
 #include "refresher.hh"
 #include "rpc_params.hh"
 #include "strategy.hh"
@@ -211,6 +212,16 @@ Result<NewCredential> parse_new_credential(const json::object& p) {
                               "\"params\" must be an object, for a refreshable kind");
         }
         c.record.params = params->get_object();
+    }
+    // A provider preset fills endpoints, scope and, without "url", the match.
+    if (c.record.params.contains("preset")) {
+        std::optional<Url> match = *url ? std::optional<Url>(c.record.match) : std::nullopt;
+        if (auto preset = apply_preset(c.record.params, match); !preset) {
+            return preset.error();
+        }
+        if (match) {
+            c.record.match = std::move(*match);
+        }
     }
     auto secrets = parse_secret(p, kind_name);
     if (!secrets) {

@@ -134,7 +134,8 @@ Interactive login kinds (no secret on stdin; run cred login NAME afterwards):
   --auth-url URL         the authorization endpoint (overrides discovery)
   --preset P             github, gitlab, google, microsoft, bitbucket or gitea
                          (also Forgejo and Codeberg; --issuer is the instance URL):
-                         fills the endpoints, a default scope and the URL match;
+                         fills the endpoints, a default scope and the URL match
+                         (google and bitbucket want --client-secret-stdin);
                          options given explicitly win
   --tenant T             microsoft: common, organizations (default), consumers,
                          or a tenant's GUID or domain

@@ -19,23 +19,25 @@ constexpr std::array<ProviderPreset, 6> presets{{
     // https://github.com/login/oauth/authorize). "repo" is what git over HTTPS needs.
     {"github", "", "https://github.com/login/device/code",
      "https://github.com/login/oauth/authorize", "https://github.com/login/oauth/access_token",
-     "repo", "https://github.com", false, false},
+     "repo", "", "https://github.com", false, false},
     // GitLab.com: an OIDC provider (discovery at https://gitlab.com/.well-known/
     // openid-configuration); endpoints from https://docs.gitlab.com/api/oauth2/
     // ("Device authorization grant flow": POST /oauth/authorize_device; /oauth/authorize,
     // /oauth/token). read_repository/write_repository: git over HTTPS.
     {"gitlab", "https://gitlab.com", "https://gitlab.com/oauth/authorize_device",
      "https://gitlab.com/oauth/authorize", "https://gitlab.com/oauth/token",
-     "openid profile email read_repository write_repository", "https://gitlab.com", false, false},
+     "openid profile email read_repository write_repository", "", "https://gitlab.com", false,
+     false},
     // Google: issuer https://accounts.google.com; device endpoint from "OAuth 2.0 for TV and
     // Limited-Input Device Applications",
     // https://developers.google.com/identity/protocols/oauth2/limited-input-device (POST
     // https://oauth2.googleapis.com/device/code, token https://oauth2.googleapis.com/token);
     // authorization endpoint from the discovery document. Google's device and desktop
-    // clients need their client secret (cred add reads it from stdin). No git host: no match.
+    // clients need their client secret, sent in the form (client_secret_post; cred add
+    // --client-secret-stdin reads it). No git host: no match.
     {"google", "https://accounts.google.com", "https://oauth2.googleapis.com/device/code",
      "https://accounts.google.com/o/oauth2/v2/auth", "https://oauth2.googleapis.com/token",
-     "openid email profile", "", false, false},
+     "openid email profile", "client_secret_post", "", false, false},
     // Microsoft Entra ID (v2.0 endpoints):
     // https://learn.microsoft.com/entra/identity-platform/v2-oauth2-device-code (POST
     // https://login.microsoftonline.com/{tenant}/oauth2/v2.0/devicecode) and
@@ -47,17 +49,19 @@ constexpr std::array<ProviderPreset, 6> presets{{
      "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/devicecode",
      "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/authorize",
      "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token",
-     "openid profile email offline_access", "", false, true},
+     "openid profile email offline_access", "", "", false, true},
     // Bitbucket Cloud: authorization code only (no device flow), confidential consumers
-    // (key = client id, secret on stdin); scopes are the consumer's permissions.
+    // (key = client id; the secret by HTTP Basic, as its docs' curl -u does; on stdin with
+    // --client-secret-stdin); scopes are the consumer's permissions.
     // https://developer.atlassian.com/cloud/bitbucket/oauth-2/
     {"bitbucket", "", "", "https://bitbucket.org/site/oauth2/authorize",
-     "https://bitbucket.org/site/oauth2/access_token", "", "https://bitbucket.org", false, false},
+     "https://bitbucket.org/site/oauth2/access_token", "", "client_secret_basic",
+     "https://bitbucket.org", false, false},
     // Gitea, and Forgejo/Codeberg which keep its API: the instance URL is the issuer (it
     // serves /.well-known/openid-configuration). Authorization code only.
     // https://docs.gitea.com/development/oauth2-provider ("Endpoints").
     {"gitea", "{issuer}", "", "{issuer}/login/oauth/authorize", "{issuer}/login/oauth/access_token",
-     "openid profile email", "{issuer}", true, false},
+     "openid profile email", "", "{issuer}", true, false},
 }};
 
 Error preset_error(std::string message, std::string hint = {}) {
@@ -165,6 +169,7 @@ Result<void> apply_preset(json::object& params, std::optional<Url>& match) {
     fill("authorization_url", preset->authorization_url);
     fill("token_url", preset->token_url);
     fill("scope", preset->scope);
+    fill("client_auth", preset->client_auth);
     if (!match && !preset->match.empty()) {
         auto url = parse_url(expand(preset->match));
         if (!url) {

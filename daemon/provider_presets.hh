@@ -22,8 +22,9 @@ struct ProviderPreset {
     std::string_view authorization_url;
     std::string_view token_url;
     std::string_view scope;
-    std::string_view match; // the URL git and docker ask about; "{issuer}": the instance
-    bool needs_issuer;      // the user must give --issuer (self-hosted instances)
+    std::string_view client_auth; // "": the kind's default (none)
+    std::string_view match;       // the URL git and docker ask about; "{issuer}": the instance
+    bool needs_issuer;            // the user must give --issuer (self-hosted instances)
     bool takes_tenant;
 };
 
@@ -31,7 +32,7 @@ std::span<const ProviderPreset> provider_presets();
 const ProviderPreset* find_provider_preset(std::string_view name);
 
 // When `params` has "preset": fills issuer, token_url, device_authorization_url,
-// authorization_url and scope from the preset where `params` has none, and `match`
+// authorization_url, scope and client_auth from the preset where `params` has none, and `match`
 // (the credential's URL) when the user gave none. Explicit values always win. "preset"
 // and "tenant" stay in `params`, so status shows where the endpoints came from.
 // Without "preset" nothing changes. Errors (Errc::invalid_params): an unknown preset, a

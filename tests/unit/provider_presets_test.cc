@@ -51,6 +51,7 @@ TEST(ProviderPresets, GithubFillsDeviceAndWebFlowEndpointsAndMatch) {
     EXPECT_EQ(text(a.params, "issuer"), "<none>") << "GitHub has no discovery for user logins";
     EXPECT_EQ(text(a.params, "scope"), "repo");
     EXPECT_EQ(text(a.params, "preset"), "github") << "the preset stays, for status";
+    EXPECT_EQ(text(a.params, "client_auth"), "<none>") << "a public client";
     ASSERT_TRUE(a.match);
     EXPECT_EQ(a.match->to_string(), "https://github.com");
 }
@@ -71,6 +72,8 @@ TEST(ProviderPresets, GitlabGoogleAndBitbucketUseTheirDocumentedEndpoints) {
               "https://oauth2.googleapis.com/device/code");
     EXPECT_EQ(text(google.params, "token_url"), "https://oauth2.googleapis.com/token");
     EXPECT_FALSE(google.match) << "no git host: reached by name only";
+    EXPECT_EQ(text(google.params, "client_auth"), "client_secret_post")
+        << "Google's device and desktop clients send their secret";
 
     const auto bitbucket = apply(R"({"preset":"bitbucket","client_id":"c"})");
     ASSERT_TRUE(bitbucket.result);
@@ -80,6 +83,7 @@ TEST(ProviderPresets, GitlabGoogleAndBitbucketUseTheirDocumentedEndpoints) {
               "https://bitbucket.org/site/oauth2/access_token");
     EXPECT_EQ(text(bitbucket.params, "device_authorization_url"), "<none>");
     EXPECT_EQ(text(bitbucket.params, "scope"), "<none>");
+    EXPECT_EQ(text(bitbucket.params, "client_auth"), "client_secret_basic");
     EXPECT_EQ(bitbucket.match->to_string(), "https://bitbucket.org");
 }
 

@@ -38,13 +38,16 @@ struct HttpClientOptions {
 // The proxy settings from the environment (HTTPS_PROXY/https_proxy, NO_PROXY/no_proxy).
 void read_proxy_environment(HttpClientOptions& options);
 
-// One POST of a form body. Secrets (body, Authorization) are wiped on destruction.
+// One POST of a form body (or a GET, for discovery). Secrets (body, Authorization) are wiped on
+// destruction.
 struct HttpRequest {
     std::string url;
     std::string body; // application/x-www-form-urlencoded
     Secret authorization;
     // http:// is refused except to loopback unless the credential allows it.
     bool allow_insecure_http = false;
+    // A GET without a body (OIDC discovery) instead of the POST.
+    bool get = false;
 
     HttpRequest() = default;
     HttpRequest(HttpRequest&&) = default;

@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "broker.hh"
+#include "login_manager.hh"
 #include "protocol.hh"
 #include "refresher.hh"
 #include "rpc_methods.hh"
@@ -315,6 +316,26 @@ void Session::on_watch_event(const WatchEvent& event) {
     start_write();
 }
 
+void Session::notify(std::string line) {
+    if (m_state == State::closed) {
+        return;
+    }
+    if (m_notes.size() >= max_pending_notifications ||
+        m_notes_bytes >= max_pending_notification_bytes) {
+        spdlog::warn("connection from pid {}: not reading its notifications ({} unwritten); "
+                     "closed",
+                     m_peer.pid, m_notes.size());
+        return close();
+    }
+    m_notes_bytes += line.size();
+    m_notes.push_back(std::move(line));
+    start_write();
+}
+
+void Session::hold_open(bool held) {
+    m_logins += held ? 1 : -1;
+}
+
 // Built in the session's own wiping arena (the token is a secret) and serialised
 // straight into a line reserved large enough that it never reallocates.
 void Session::queue_notification(const WatchEvent& event) {
@@ -409,8 +430,9 @@ void Session::on_deadline(const boost::system::error_code& ec) {
                      m_options.write_timeout.count() / 1000);
         return close();
     }
-    if (m_watching) {
-        // A watcher waits for notifications: silence is what it is expected to send.
+    if (m_watching || m_logins > 0) {
+        // A watcher (or a login) waits for notifications: silence is what it is expected
+        // to send.
         m_deadline = Clock::now() + m_options.idle_timeout;
         if (m_write_in_flight) {
             m_deadline = std::min(m_deadline, m_write_started + m_options.write_timeout);
@@ -437,6 +459,9 @@ void Session::close() {
         m_rpc.watch_hub->remove(this);
     }
     m_watching = false;
+    if (m_rpc.logins) {
+        m_rpc.logins->connection_closed(this); // its logins die with it
+    }
     for (auto& s : m_notes) {
         wipe(s);
     }

@@ -64,6 +64,8 @@ public:
     void watch(std::optional<std::string> name, bool with_token) override;
     void unwatch() override;
     void on_watch_event(const WatchEvent& event) override;
+    void notify(std::string line) override;
+    void hold_open(bool held) override;
 
 private:
     enum class State { reading, handling, awaiting_reply, writing, closed };
@@ -118,6 +120,7 @@ private:
     std::chrono::steady_clock::time_point m_write_started;
     std::chrono::steady_clock::time_point m_read_deadline;
     WipingArena m_note_arena{2048};
+    int m_logins = 0; // logins running for this connection (login.start)
 };
 
 } // namespace credd

@@ -13,9 +13,7 @@
 #include "key_gate.hh"
 #include "login_manager.hh"
 #include "protocol.hh"
-#if __has_include("provider_presets.hh")
 #include "provider_presets.hh"
-#endif
 #include "refresher.hh"
 #include "rpc_params.hh"
 #include "strategy.hh"
@@ -188,21 +186,14 @@ Result<SecretMaterial> parse_secret(const json::object& p, std::string_view kind
 // with this match, which no URL a client asks about has.
 constexpr std::string_view name_only_url = "credd://unmatched";
 
-// ISSUE 7 PRESET HOOK: params.preset (github, gitlab, …) fills endpoints, scope and the
-// URL match the user did not give — daemon/provider_presets.{hh,cc} from the client side
-// of issue 7. Until that lands a preset is refused rather than silently ignored.
+// params.preset (github, gitlab, …) fills endpoints, scope and the URL match the user did
+// not give (daemon/provider_presets.hh); only for the kinds that log in.
 Result<void> apply_login_preset(std::string_view kind, json::object& params,
                                 std::optional<Url>& url) {
     if (!params.contains("preset") || !is_login_kind(kind)) {
         return {};
     }
-#if __has_include("provider_presets.hh")
     return apply_preset(params, url);
-#else
-    (void)url;
-    return make_error(Errc::invalid_params, "presets are not available in this credd",
-                      "give --issuer or the endpoints instead of --preset");
-#endif
 }
 
 Result<NewCredential> parse_new_credential(const json::object& p) {

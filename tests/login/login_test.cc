@@ -486,6 +486,23 @@ TEST_F(LoginTest, CancelAndAClosedConnectionStopPolling) {
     EXPECT_EQ(fault_count("device-pending"), settled);
 }
 
+TEST_F(LoginTest, ARefusedRefreshAfterLoginAsksForCredLogin) {
+    ASSERT_TRUE(result_of(add_login("once", "device",
+                                    {{"token_url", fault_url("device-once")},
+                                     {"device_authorization_url", fault_base() + "/device/o"},
+                                     {"client_id", "c"}})));
+    LoginConnection c(m_daemon->socket_path());
+    start(c, "once");
+    ASSERT_EQ(str(c.terminal(), "state"), "succeeded");
+    EXPECT_TRUE(get_token({{"name", "once"}}).token);
+    // The provider refuses the refresh token: needs_login, and the hint is cred login.
+    const auto r = rpc("credential.rotate", {{"name", "once"}});
+    EXPECT_EQ(error_code_of(r), "needs_login") << json::serialize(r);
+    EXPECT_NE(json::serialize(r).find("cred login once"), std::string::npos) << json::serialize(r);
+    EXPECT_EQ(str(fault_last("device-once").at("form").as_object(), "refresh_token"), "rt-once");
+    EXPECT_EQ(str(status_of("once"), "status"), "needs_login");
+}
+
 TEST_F(LoginTest, LoginParamsAreCheckedOnAddAndStart) {
     auto r = add_login("nocid", "device", {{"issuer", m_issuer}});
     EXPECT_EQ(error_code_of(r), "invalid_params");

@@ -29,6 +29,7 @@ POST /device/SCENARIO  a device authorization answer (Google's spelling,
                        "verification_url"; interval 1; expires_in = ttl)
 POST /token/device-slow  slow_down, then a token with refresh_token "rt-device"
 POST /token/device-pending  authorization_pending, always
+POST /token/device-once  a token with refresh_token "rt-once", then invalid_grant
 GET /times/SCENARIO  {"times": [...]}: when each token request came (monotonic s)
 GET /.well-known/oauth-authorization-server/NAME  RFC 8414 metadata for the issuer
                        http://127.0.0.1:PORT/NAME (its token endpoint /token/device-slow,
@@ -161,6 +162,11 @@ class Handler(BaseHTTPRequestHandler):
                 return self.send(400, json.dumps({"error": "slow_down"}))
             token["refresh_token"] = "rt-device"
             return self.send(200, json.dumps(token))
+        if scenario == "device-once":
+            if n == 1:
+                token["refresh_token"] = "rt-once"
+                return self.send(200, json.dumps(token))
+            return self.send(400, json.dumps({"error": "invalid_grant"}))
         if scenario == "device-pending":
             return self.send(400, json.dumps({"error": "authorization_pending"}))
         if scenario == "invalid_client":

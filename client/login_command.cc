@@ -39,11 +39,11 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr std::string_view method_login_start = "login.start";
-constexpr std::string_view method_login_complete = "login.complete";
-constexpr std::string_view method_login_cancel = "login.cancel";
-constexpr std::string_view method_whoami = "credential.whoami";
-constexpr std::string_view notification_login_progress = "login.progress";
+constexpr std::string_view method_login_start = protocol::method::login_start;
+constexpr std::string_view method_login_complete = protocol::method::login_complete;
+constexpr std::string_view method_login_cancel = protocol::method::login_cancel;
+constexpr std::string_view method_whoami = protocol::method::credential_whoami;
+constexpr std::string_view notification_login_progress = protocol::notification_login_progress;
 
 constexpr auto call_timeout = 5000ms;
 // login.start may fetch the discovery document first (the daemon bounds that itself).

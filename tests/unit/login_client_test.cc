@@ -3,6 +3,7 @@
 // notifications off one connection, and the QR code (renderer, golden, decode).
 #include <cstdlib>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -184,9 +185,31 @@ TEST(PastedAnswer, RefusesEmptyGarbageAndControlBytesWithoutQuotingThem) {
 
 // ---- the outcome ------------------------------------------------------------------------
 
+// Sets TZ for one test and puts the old value back.
+class ScopedTz {
+public:
+    explicit ScopedTz(const char* tz) {
+        if (const char* old = std::getenv("TZ")) {
+            m_old = old;
+        }
+        ::setenv("TZ", tz, 1);
+        ::tzset();
+    }
+    ~ScopedTz() {
+        if (m_old) {
+            ::setenv("TZ", m_old->c_str(), 1);
+        } else {
+            ::unsetenv("TZ");
+        }
+        ::tzset();
+    }
+
+private:
+    std::optional<std::string> m_old;
+};
+
 TEST(LoginOutcome, SuccessLineNamesTheBestClaimAndTheExpiry) {
-    ::setenv("TZ", "UTC", 1);
-    ::tzset();
+    const ScopedTz utc("UTC");
     const UnixMs now = 1'700'000'000'000; // 2023-11-14T22:13:20Z
     auto progress = boost::json::parse(
                         R"({"login_id":"L1","state":"succeeded","expires_at":1700003580000,

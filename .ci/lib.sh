@@ -5,6 +5,7 @@ build_packages=(
     g++ meson ninja-build pkg-config scdoc
     libboost1.81-dev libboost-json1.81-dev libssl-dev liblmdb-dev
     libsecret-1-dev libspdlog-dev libgtest-dev
+    libqrencode-dev
 )
 
 as_root() {

@@ -35,6 +35,10 @@ constexpr CommandKind kind_of() {
         return CommandKind::keystore;
     } else if constexpr (std::is_same_v<C, RotateCommand>) {
         return CommandKind::rotate;
+    } else if constexpr (std::is_same_v<C, LoginCommand>) {
+        return CommandKind::login;
+    } else if constexpr (std::is_same_v<C, WhoamiCommand>) {
+        return CommandKind::whoami;
     } else {
         return CommandKind::status;
     }
@@ -134,7 +138,12 @@ Result<void> add_param(AddCommand& c, std::string_view key, std::string_view val
         }                                                                                          \
     }
 
-constexpr std::array<OptionSpec<AddCommand>, 14> add_options{{
+// The kinds whose refresh token comes from `cred login`.
+bool is_login_kind(std::string_view kind) {
+    return kind == "device" || kind == "auth-code";
+}
+
+constexpr std::array<OptionSpec<AddCommand>, 20> add_options{{
     {"--url", true, false,
      [](AddCommand& c, std::string_view v, const ParseEnv&) {
          return assign(c.url, checked_url(v));
@@ -152,9 +161,9 @@ constexpr std::array<OptionSpec<AddCommand>, 14> add_options{{
     {"--kind", true, false,
      [](AddCommand& c, std::string_view v, const ParseEnv&) -> Result<void> {
          if (v != "static" && v != "oauth2-refresh-token" && v != "oauth2-client-credentials" &&
-             v != "exec") {
+             v != "exec" && !is_login_kind(v)) {
              return usage_error("add: --kind must be static, oauth2-refresh-token, "
-                                "oauth2-client-credentials or exec");
+                                "oauth2-client-credentials, exec, device or auth-code");
          }
          c.kind = std::string(v);
          return {};
@@ -165,6 +174,16 @@ constexpr std::array<OptionSpec<AddCommand>, 14> add_options{{
     CRED_PARAM_OPTION("--scope", "scope"),
     CRED_PARAM_OPTION("--audience", "audience"),
     CRED_PARAM_OPTION("--resource", "resource"),
+    CRED_PARAM_OPTION("--issuer", "issuer"),
+    CRED_PARAM_OPTION("--device-url", "device_authorization_url"),
+    CRED_PARAM_OPTION("--auth-url", "authorization_url"),
+    CRED_PARAM_OPTION("--preset", "preset"),
+    CRED_PARAM_OPTION("--tenant", "tenant"),
+    {"--client-secret-stdin", false, false,
+     [](AddCommand& c, std::string_view, const ParseEnv&) -> Result<void> {
+         c.client_secret_stdin = true;
+         return {};
+     }},
     {"--allow-insecure-http", false, false,
      [](AddCommand& c, std::string_view, const ParseEnv&) -> Result<void> {
          c.allow_insecure_http = true;
@@ -189,6 +208,37 @@ Result<void> take_argv(AddCommand& c, Args args) {
     return {};
 }
 
+bool has_param(const AddCommand& c, std::string_view key) {
+    return std::any_of(c.params.begin(), c.params.end(),
+                       [key](const Label& p) { return p.key == key; });
+}
+
+// device and auth-code: a client id, and options that only they take.
+Result<void> finish_login_kind(const AddCommand& c) {
+    if (!is_login_kind(c.kind)) {
+        for (const char* key :
+             {"issuer", "device_authorization_url", "authorization_url", "preset", "tenant"}) {
+            if (has_param(c, key)) {
+                return command_usage_error(CommandKind::add,
+                                           "--issuer, --device-url, --auth-url, --preset and "
+                                           "--tenant go with --kind device or auth-code");
+            }
+        }
+        if (c.client_secret_stdin) {
+            return command_usage_error(
+                CommandKind::add, "--client-secret-stdin goes with --kind device or auth-code");
+        }
+        return {};
+    }
+    if (!has_param(c, "client_id")) {
+        return command_usage_error(CommandKind::add, "--kind " + c.kind + " needs --client-id ID");
+    }
+    if (c.timeout_s) {
+        return command_usage_error(CommandKind::add, "--timeout is for --kind exec");
+    }
+    return {};
+}
+
 Result<void> finish_add(AddCommand& c) {
     if (c.name.empty()) {
         return command_usage_error(CommandKind::add, "missing NAME");
@@ -206,11 +256,11 @@ Result<void> finish_add(AddCommand& c) {
                                    "--expires-at is for static tokens; credd learns a refreshed "
                                    "token's expiry from the provider");
     }
-    if (c.kind == "static" &&
-        (!c.params.empty() || c.allow_insecure_http || c.default_lifetime_s || c.timeout_s)) {
+    if (c.kind == "static" && (!c.params.empty() || c.allow_insecure_http || c.default_lifetime_s ||
+                               c.timeout_s || c.client_secret_stdin)) {
         return command_usage_error(CommandKind::add, "these options need --kind");
     }
-    return {};
+    return finish_login_kind(c);
 }
 
 Result<void> conflict(std::string_view a, std::string_view b) {
@@ -444,6 +494,49 @@ Result<Command> parse_exec(Args args, const ParseEnv&) {
     return Command{std::move(c)};
 }
 
+constexpr std::array<OptionSpec<LoginCommand>, 3> login_options{{
+    {"--no-browser", false, false,
+     [](LoginCommand& c, std::string_view, const ParseEnv&) -> Result<void> {
+         c.no_browser = true;
+         return {};
+     }},
+    {"--no-qr", false, false,
+     [](LoginCommand& c, std::string_view, const ParseEnv&) -> Result<void> {
+         c.no_qr = true;
+         return {};
+     }},
+    {"--timeout", true, false,
+     [](LoginCommand& c, std::string_view v, const ParseEnv&) -> Result<void> {
+         auto seconds = parse_seconds(v);
+         if (seconds && *seconds == 0) {
+             return command_usage_error(CommandKind::login, "--timeout must be at least 1s");
+         }
+         return assign(c.timeout_s, std::move(seconds));
+     }},
+}};
+
+constexpr CommandSpec<LoginCommand> login_spec{
+    CommandKind::login, login_options, take_name<LoginCommand>,
+    [](LoginCommand& c) -> Result<void> {
+        if (c.name.empty()) {
+            return command_usage_error(CommandKind::login, "missing NAME");
+        }
+        return {};
+    }};
+
+constexpr std::array<OptionSpec<WhoamiCommand>, 1> whoami_options{{
+    {"--json", false, false, set_json<WhoamiCommand>},
+}};
+
+constexpr CommandSpec<WhoamiCommand> whoami_spec{
+    CommandKind::whoami, whoami_options, take_name<WhoamiCommand>,
+    [](WhoamiCommand& c) -> Result<void> {
+        if (c.name.empty()) {
+            return command_usage_error(CommandKind::whoami, "missing NAME");
+        }
+        return {};
+    }};
+
 constexpr CommandSpec<KeystoreCommand> keystore_spec{CommandKind::keystore, keystore_options,
                                                      take_keystore_action, finish_keystore};
 
@@ -462,7 +555,7 @@ struct CommandEntry {
 };
 
 // One entry per command: the word, its kind, its parser.
-constexpr std::array<CommandEntry, 12> command_table{{
+constexpr std::array<CommandEntry, 14> command_table{{
     {"help", CommandKind::help, parse_help},
     {"version", CommandKind::version, parse_version},
     {"token", CommandKind::token,
@@ -483,6 +576,10 @@ constexpr std::array<CommandEntry, 12> command_table{{
      [](Args a, const ParseEnv& e) { return parse_with(keystore_spec, a, e); }},
     {"rotate", CommandKind::rotate,
      [](Args a, const ParseEnv& e) { return parse_with(rotate_spec, a, e); }},
+    {"login", CommandKind::login,
+     [](Args a, const ParseEnv& e) { return parse_with(login_spec, a, e); }},
+    {"whoami", CommandKind::whoami,
+     [](Args a, const ParseEnv& e) { return parse_with(whoami_spec, a, e); }},
 }};
 
 const CommandEntry* find_command(std::string_view name) {
@@ -554,7 +651,7 @@ Result<std::size_t> parse_global_options(Args args, Invocation& out) {
     }
     if (i == args.size()) {
         return usage_error("no command given (token, add, update, remove, list, status, kube, "
-                           "exec, keystore, rotate)");
+                           "exec, keystore, rotate, login, whoami)");
     }
     return i;
 }

@@ -26,7 +26,9 @@ enum class CommandKind {
     kube,
     exec,
     keystore,
-    rotate
+    rotate,
+    login,
+    whoami
 };
 
 // "token", "add", …; the word a user types.
@@ -78,6 +80,9 @@ struct AddCommand {
     std::optional<std::int64_t> default_lifetime_s;
     std::optional<std::int64_t> timeout_s;
     std::vector<std::string> argv;
+    // device and auth-code: read an optional client secret from stdin (or a prompt);
+    // without it the client is public and nothing is read.
+    bool client_secret_stdin = false;
 };
 
 struct UpdateCommand {
@@ -125,9 +130,23 @@ struct KeystoreCommand {
     bool json = false;
 };
 
+// `cred login NAME`: runs a device or auth-code credential's interactive login.
+struct LoginCommand {
+    std::string name;
+    bool no_browser = false; // auth-code: print the URL and read the redirect from stdin
+    bool no_qr = false;      // device: no QR code even on a terminal
+    std::optional<std::int64_t> timeout_s; // give up (and cancel) after this long
+};
+
+// `cred whoami NAME [--json]`: the identity in the stored ID token.
+struct WhoamiCommand {
+    std::string name;
+    bool json = false;
+};
+
 using Command = std::variant<HelpCommand, VersionCommand, TokenCommand, AddCommand, UpdateCommand,
                              RemoveCommand, ListCommand, StatusCommand, KubeCommand, ExecCommand,
-                             KeystoreCommand, RotateCommand>;
+                             KeystoreCommand, RotateCommand, LoginCommand, WhoamiCommand>;
 
 // One run of cred: global options, then the command.
 struct Invocation {

@@ -12,6 +12,7 @@
 #include "exec_command.hh"
 #include "help.hh"
 #include "kube_command.hh"
+#include "login_command.hh"
 #include "output.hh"
 #include "paths.hh"
 #include "protocol.hh"
@@ -123,7 +124,8 @@ void put_secrets(json::object& out, const cli::AddCommand& c, const Secret& secr
     const std::string_view s = secret.expose();
     if (c.kind == "static") {
         out["token"] = json::string_view(s.data(), s.size());
-    } else if (c.kind == "oauth2-client-credentials") {
+    } else if (c.kind == "oauth2-client-credentials" || c.client_secret_stdin) {
+        // device and auth-code: the optional client secret, only with --client-secret-stdin
         out["client_secret"] = json::string_view(s.data(), s.size());
     } else if (c.kind == "oauth2-refresh-token") {
         const auto nl = s.find('\n');
@@ -199,6 +201,15 @@ Result<void> run_one(const cli::TokenCommand& c, DaemonClient& daemon) {
     return c.json ? print_json(*result) : print_token(*result);
 }
 
+// Whether `cred add` reads a secret: not for exec, and for the login kinds (device,
+// auth-code: their refresh token comes from cred login) only a client secret on request.
+bool reads_secret(const cli::AddCommand& c) {
+    if (c.kind == "device" || c.kind == "auth-code") {
+        return c.client_secret_stdin;
+    }
+    return c.kind != "exec";
+}
+
 // Builds and sends credential.add with every copy of the secret in wipeable memory.
 Result<json::value> send_add(const cli::AddCommand& c, const Secret& secret, DaemonClient& daemon) {
     auto fill = [&](json::object& params, const json::storage_ptr& sp) {
@@ -220,7 +231,7 @@ Result<json::value> send_add(const cli::AddCommand& c, const Secret& secret, Dae
         if (!c.labels.empty()) {
             params["labels"] = labels_object(c.labels, sp);
         }
-        if (c.kind != "exec") {
+        if (reads_secret(c)) {
             json::object secret_object(sp);
             put_secrets(secret_object, c, secret);
             params["secret"] = std::move(secret_object);
@@ -235,7 +246,7 @@ Result<json::value> send_add(const cli::AddCommand& c, const Secret& secret, Dae
 Result<void> run_one(const cli::AddCommand& c, DaemonClient& daemon) {
     // The secret is read before connecting: a prompt may wait for minutes, longer
     // than the daemon keeps an idle connection. An exec credential has none.
-    auto secret = c.kind == "exec" ? Result<Secret>(Secret()) : read_secret(c.name);
+    auto secret = reads_secret(c) ? read_secret(c.name) : Result<Secret>(Secret());
     if (!secret) {
         return secret.error();
     }
@@ -246,7 +257,11 @@ Result<void> run_one(const cli::AddCommand& c, DaemonClient& daemon) {
     const auto* created =
         result->is_object() ? result->get_object().if_contains("created") : nullptr;
     const bool replaced = created && created->is_bool() && !created->get_bool();
-    return print_stdout((replaced ? "replaced " : "added ") + c.name + '\n');
+    std::string done = (replaced ? "replaced " : "added ") + c.name;
+    if (c.kind == "device" || c.kind == "auth-code") {
+        done += "; log in with: cred login " + c.name; // no token until then
+    }
+    return print_stdout(done + '\n');
 }
 
 template <class T>
@@ -414,6 +429,15 @@ Result<void> run_one(const cli::ExecCommand& c, DaemonClient& daemon) {
     return run_exec(c, daemon);
 }
 
+Result<void> run_one(const cli::WhoamiCommand& c, DaemonClient& daemon) {
+    return run_whoami(c, daemon);
+}
+
+// run_command runs cred login itself: its exit statuses include 130 (interrupted).
+Result<void> run_one(const cli::LoginCommand&, DaemonClient&) {
+    return make_error(Errc::internal, "login: not run through run_one");
+}
+
 } // namespace
 
 std::chrono::milliseconds keystore_migrate_timeout() {
@@ -447,6 +471,9 @@ DaemonClientOptions daemon_client_options(const std::optional<std::string>& sock
 
 ExitCode run_command(const cli::Invocation& invocation) {
     DaemonClient daemon(daemon_client_options(invocation.socket));
+    if (const auto* login = std::get_if<cli::LoginCommand>(&invocation.command)) {
+        return run_login(*login, daemon);
+    }
     auto done = std::visit([&](const auto& command) { return run_one(command, daemon); },
                            invocation.command);
     if (done) {

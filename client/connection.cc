@@ -79,6 +79,55 @@ Result<boost::json::value> Connection::exchange(std::string& line, Deadline dead
     return result;
 }
 
+Result<void> Connection::send(std::string& line, Deadline deadline) {
+    auto sent = send_line(line, deadline);
+    wipe(line);
+    return sent;
+}
+
+Result<std::optional<std::string_view>> Connection::next_line() {
+    if (m_consumed > 0) {
+        // Drop the lines handed out: move the rest to the front and wipe the tail.
+        const std::size_t rest = m_used - m_consumed;
+        std::memmove(m_buffer.get(), m_buffer.get() + m_consumed, rest);
+        wipe(m_buffer.get() + rest, m_consumed);
+        m_used = rest;
+        m_consumed = 0;
+    }
+    const auto complete = [this]() -> std::optional<std::string_view> {
+        char* const end = m_buffer.get() + m_used;
+        char* const newline = std::find(m_buffer.get(), end, '\n');
+        if (newline == end) {
+            return std::nullopt;
+        }
+        m_consumed = static_cast<std::size_t>(newline - m_buffer.get()) + 1;
+        return std::string_view(m_buffer.get(), m_consumed - 1);
+    };
+    if (auto line = complete()) {
+        return line;
+    }
+    if (m_used == buffer_bytes) {
+        return failure(Errc::line_too_long, "answer longer than 65536 bytes");
+    }
+    for (;;) {
+        const ssize_t n = ::recv(m_fd.get(), m_buffer.get() + m_used, buffer_bytes - m_used, 0);
+        if (n > 0) {
+            m_used += static_cast<std::size_t>(n);
+            return complete();
+        }
+        if (n == 0 || errno == ECONNRESET) {
+            return failure(Errc::daemon_unreachable, "the daemon closed the connection",
+                           "run credd in a terminal to see its log");
+        }
+        if (errno == EAGAIN) {
+            return std::optional<std::string_view>{};
+        }
+        if (errno != EINTR) {
+            return failure(Errc::io_error, std::string("recv: ") + std::strerror(errno));
+        }
+    }
+}
+
 Result<void> Connection::send_line(std::string_view line, Deadline deadline) {
     while (!line.empty()) {
         // MSG_NOSIGNAL: a daemon that hung up must give an error here, not a SIGPIPE

@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -33,6 +34,15 @@ public:
     // `line` is wiped as soon as it is sent, since it may carry a secret.
     Result<boost::json::value> exchange(std::string& line, Deadline deadline);
 
+    // For a long exchange (cred login) where answers and notifications arrive in any
+    // order: send a line (wiped once sent), then poll fd() for input and take each
+    // complete line with next_line(). The view lives until the next call.
+    Result<void> send(std::string& line, Deadline deadline);
+    // A complete line already received, else one non-blocking read: std::nullopt when
+    // no complete line is there yet; daemon_unreachable when the daemon hung up.
+    Result<std::optional<std::string_view>> next_line();
+    int fd() const { return m_fd.get(); }
+
 private:
     Connection(UniqueFd fd, std::string socket_path);
 
@@ -45,6 +55,7 @@ private:
     std::string m_socket_path;
     std::unique_ptr<char[]> m_buffer;
     std::size_t m_used = 0;
+    std::size_t m_consumed = 0; // next_line: bytes of lines already handed out
 };
 
 } // namespace credd

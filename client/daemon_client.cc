@@ -67,6 +67,10 @@ Result<boost::json::value> DaemonClient::call_line(std::string& line,
     return connection->exchange(line, Deadline::after(timeout));
 }
 
+Result<Connection> DaemonClient::connect() const {
+    return reach();
+}
+
 Result<Connection> DaemonClient::reach() const {
     const std::string& path = m_options.socket_path;
     auto first = Connection::open(path, Deadline::after(connect_timeout));

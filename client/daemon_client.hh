@@ -36,6 +36,8 @@ public:
                                     std::chrono::milliseconds timeout);
     // For a ready-made request line (one carrying a secret); the line is wiped once sent.
     Result<boost::json::value> call_line(std::string& line, std::chrono::milliseconds timeout);
+    // A connection of its own, for an exchange longer than one call (cred login).
+    Result<Connection> connect() const;
 
 private:
     Result<Connection> reach() const;

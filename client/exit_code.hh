@@ -13,6 +13,7 @@ enum class ExitCode : int {
     not_found = 3,
     unusable_token = 4, // expired, too little validity left, or a login is needed
     daemon_unreachable = 5,
+    interrupted = 130, // cred login cancelled by SIGINT or SIGTERM (128 + SIGINT)
 };
 
 ExitCode exit_code_for(Errc code);

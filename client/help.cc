@@ -32,6 +32,11 @@ commands:
                      move the data key; safe to interrupt and to run again
   rotate NAME [--json]
                      refresh a credential's token now
+  login NAME [--no-browser] [--no-qr] [--timeout S]
+                     log in interactively (device code or browser) to a device
+                     or auth-code credential
+  whoami NAME [--json]
+                     who the stored ID token of credential NAME names
   help [COMMAND]     this text, or one command's
   version            cred's version
 
@@ -47,7 +52,9 @@ exit status:
   2  usage: a bad command, option or value, or a secret on the command line
   3  not found: no credential of that name, or none matches the URL
   4  expired, less valid time left than --min-valid, or a login is needed
+     (cred login: the login was denied, expired or had a wrong state)
   5  the daemon is unreachable and could not be started
+  130  cred login interrupted (Ctrl-C or SIGTERM); the login was cancelled
   cred exec exits with its command's status (127: not found, 126: cannot run)
 
 environment:
@@ -116,6 +123,25 @@ without it the credential is reached by name only):
   --default-lifetime S   assumed lifetime when the provider or command gives none
                          (default 1h); status shows that it was assumed
   --timeout S            exec: kill the command after S (default 30s)
+
+Interactive login kinds (no secret on stdin; run cred login NAME afterwards):
+  --kind device          RFC 8628 device authorization: a code to enter on any
+                         device's browser
+  --kind auth-code       authorization code + PKCE, redirected to credd on
+                         127.0.0.1 (RFC 8252)
+  --issuer URL           the OpenID Connect/OAuth issuer: endpoints are discovered
+  --device-url URL       the device authorization endpoint (overrides discovery)
+  --auth-url URL         the authorization endpoint (overrides discovery)
+  --preset P             github, gitlab, google, microsoft, bitbucket or gitea
+                         (also Forgejo and Codeberg; --issuer is the instance URL):
+                         fills the endpoints, a default scope and the URL match
+                         (google and bitbucket want --client-secret-stdin);
+                         options given explicitly win
+  --tenant T             microsoft: common, organizations (default), consumers,
+                         or a tenant's GUID or domain
+  --client-secret-stdin  a confidential client: read its secret from stdin (or
+                         a prompt); public clients need none
+  e.g. cred add gh --kind device --preset github --client-id Iv1.0123456789abcdef
 )";
 
 constexpr std::string_view update_help = R"(usage: cred update NAME [OPTIONS]
@@ -198,13 +224,6 @@ both copies of the same key remain and nothing is lost; run it again to finish.
 
   --to STORE   keyring or file
   --json       print the daemon's answer as JSON
-constexpr std::string_view rotate_help = R"(usage: cred rotate NAME [--json]
-
-Refreshes credential NAME now, whatever its schedule or last error, and waits
-for the outcome: the new token is stored before this returns. Exit status 4 if
-the provider refused the refresh token (log in again as the message says).
-
-  --json   print the credential's status after the refresh as JSON
 )";
 
 constexpr std::string_view rotate_help = R"(usage: cred rotate NAME [--json]
@@ -214,6 +233,41 @@ for the outcome: the new token is stored before this returns. Exit status 4 if
 the provider refused the refresh token (log in again as the message says).
 
   --json   print the credential's status after the refresh as JSON
+)";
+
+constexpr std::string_view login_help =
+    R"(usage: cred login NAME [--no-browser] [--no-qr] [--timeout S]
+
+Logs in to credential NAME (--kind device or auth-code) and stores the refresh
+token it yields; credd then refreshes the access token in the background. The
+daemon runs the flow; cred shows what to do and waits.
+
+device: prints the URL and the code to enter there (and a QR code of the URL
+when stdout is a terminal), then waits while you approve on any device.
+auth-code: opens your browser (xdg-open, when DISPLAY or WAYLAND_DISPLAY is
+set) and credd catches the redirect on 127.0.0.1. Without a display, or with
+--no-browser, it prints the URL and reads from stdin the URL the browser was
+redirected to (it fails to load on another machine: copy it from the address
+bar), or just its code.
+
+Ctrl-C cancels the login in the daemon too.
+
+  --no-browser   auth-code: do not open a browser; paste the redirect URL
+  --no-qr        device: no QR code
+  --timeout S    cancel if there is no outcome within S seconds (or 5m, …)
+
+exit status: 0 logged in; 4 denied, the code expired, or a redirect with the
+wrong state (log in again); 130 interrupted; others see cred --help.
+)";
+
+constexpr std::string_view whoami_help = R"(usage: cred whoami NAME [--json]
+
+Shows who the ID token kept from credential NAME's last login names: name,
+username, email, subject, issuer and the ID token's expiry. The claims are
+decoded, not verified: shown, never trusted for anything. No ID token (the
+provider sent none, or no login yet): exit 1, with the hint cred login NAME.
+
+  --json   print the daemon's answer as JSON
 )";
 
 constexpr std::string_view help_help = R"(usage: cred help [COMMAND]
@@ -257,6 +311,10 @@ std::string_view help_text(std::optional<cli::CommandKind> topic) {
         return keystore_help;
     case cli::CommandKind::rotate:
         return rotate_help;
+    case cli::CommandKind::login:
+        return login_help;
+    case cli::CommandKind::whoami:
+        return whoami_help;
     }
     return overview;
 }

@@ -33,6 +33,14 @@ enum class Errc {
     corrupt,
     refresh_failed, // a refreshable credential has no valid token and the refresh failed
     superseded,     // a refresh finished after the credential changed; its result was dropped
+    // interactive login (login.*, credential.whoami)
+    discovery_failed,  // the issuer's metadata could not be fetched or did not match
+    login_in_progress, // one login per credential at a time
+    no_id_token,       // credential.whoami: no ID token stored
+    access_denied,     // the user (or the provider) refused the login
+    expired_token,     // the device code expired before the user finished
+    state_mismatch,    // the redirect's state is not the one we sent
+    login_failed,      // any other login failure (token endpoint, network…)
     // key protection and storage
     keyring_unavailable,
     keyring_locked,

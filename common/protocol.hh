@@ -37,10 +37,16 @@ inline constexpr std::string_view credential_rotate = "credential.rotate";
 inline constexpr std::string_view token_reject = "token.reject";
 inline constexpr std::string_view token_watch = "token.watch";
 inline constexpr std::string_view token_unwatch = "token.unwatch";
+inline constexpr std::string_view login_start = "login.start";
+inline constexpr std::string_view login_complete = "login.complete";
+inline constexpr std::string_view login_cancel = "login.cancel";
+inline constexpr std::string_view credential_whoami = "credential.whoami";
 } // namespace method
 
 // The notification a token.watch subscription receives (credd sends nothing else unasked).
 inline constexpr std::string_view notification_token_changed = "token.changed";
+// What the connection that called login.start receives about its login.
+inline constexpr std::string_view notification_login_progress = "login.progress";
 
 // A parsed, validated request line.
 struct Request {

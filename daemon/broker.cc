@@ -134,6 +134,10 @@ Status Broker::status_of(const Entry& e, UnixMs now) {
         if (e.record.refresh.error_class == "fix_configuration") {
             return Status::error;
         }
+        if (e.secrets && is_login_kind(e.record.kind) && e.secrets->refresh_token.empty() &&
+            e.secrets->token.empty()) {
+            return Status::needs_login; // added, never logged in: cred login NAME
+        }
         if (e.secrets && e.secrets->token.empty()) {
             return Status::expired;
         }
@@ -561,7 +565,11 @@ void Broker::apply_refresh(const RefreshCommit& c, std::uint64_t generation, Uni
         m.token = c.secrets->token.clone();
         m.refresh_token = c.secrets->refresh_token.clone();
         m.client_secret = c.secrets->client_secret.clone();
+        m.id_token = c.secrets->id_token.clone();
         e.secrets = std::move(m);
+    }
+    if (c.params) {
+        e.record.params = *c.params;
     }
 }
 
@@ -599,6 +607,9 @@ void Broker::commit_refresh_batch() {
         CredentialRecord record = it->second.record;
         record.refresh = p.commit->state;
         record.updated_at = now;
+        if (p.commit->params) {
+            record.params = *p.commit->params;
+        }
         if (p.commit->secrets) {
             record.expires_at = p.commit->expires_at;
             record.generation = next_generation();

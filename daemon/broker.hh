@@ -76,6 +76,8 @@ struct RefreshCommit {
     std::optional<SecretMaterial> secrets;
     std::optional<UnixMs> expires_at;
     RefreshState state;
+    // A login's commit also records what discovery found (params.discovered).
+    std::optional<boost::json::object> params = {};
 };
 
 struct AddOutcome {

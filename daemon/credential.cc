@@ -253,20 +253,28 @@ RefreshState refresh_from_json(const boost::json::object& o) {
 
 // Secret encoding: version byte, then per present field tag (1 byte), length (4 bytes,
 // little endian), bytes. A new field gets a new tag; a new layout a new version.
-constexpr unsigned char secrets_version = 1;
+// Version 2 added the id_token tag; version 1 records (without it) still decode.
+constexpr unsigned char secrets_version = 2;
+constexpr unsigned char secrets_version_1 = 1;
 constexpr std::size_t secret_header_bytes = 5;
 
-enum class SecretTag : unsigned char { token = 1, refresh_token = 2, client_secret = 3 };
+enum class SecretTag : unsigned char {
+    token = 1,
+    refresh_token = 2,
+    client_secret = 3,
+    id_token = 4
+};
 
 struct TaggedSecret {
     SecretTag tag;
     Secret SecretMaterial::*member;
 };
 
-constexpr std::array<TaggedSecret, 3> secret_fields{{
+constexpr std::array<TaggedSecret, 4> secret_fields{{
     {SecretTag::token, &SecretMaterial::token},
     {SecretTag::refresh_token, &SecretMaterial::refresh_token},
     {SecretTag::client_secret, &SecretMaterial::client_secret},
+    {SecretTag::id_token, &SecretMaterial::id_token},
 }};
 
 Error corrupt_secrets(std::string_view why) {
@@ -292,7 +300,11 @@ std::uint32_t read_le32(std::string_view bytes) {
 
 bool is_refreshable_kind(std::string_view kind) {
     return kind == kind_oauth2_refresh_token || kind == kind_oauth2_client_credentials ||
-           kind == kind_exec;
+           kind == kind_exec || is_login_kind(kind);
+}
+
+bool is_login_kind(std::string_view kind) {
+    return kind == kind_device || kind == kind_auth_code;
 }
 
 boost::json::object record_to_json(const CredentialRecord& r) {
@@ -378,7 +390,8 @@ Result<SecretMaterial> decode_secrets(std::string_view bytes) {
     if (bytes.empty()) {
         return corrupt_secrets("empty");
     }
-    if (static_cast<unsigned char>(bytes.front()) != secrets_version) {
+    const auto version = static_cast<unsigned char>(bytes.front());
+    if (version != secrets_version && version != secrets_version_1) {
         return corrupt_secrets("unknown encoding version");
     }
     bytes.remove_prefix(1);
@@ -395,7 +408,8 @@ Result<SecretMaterial> decode_secrets(std::string_view bytes) {
         }
         Secret* target = nullptr;
         for (const auto& f : secret_fields) {
-            if (static_cast<unsigned char>(f.tag) == tag) {
+            if (static_cast<unsigned char>(f.tag) == tag &&
+                (version != secrets_version_1 || f.tag != SecretTag::id_token)) {
                 target = &(m.*f.member);
             }
         }

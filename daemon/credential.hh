@@ -22,6 +22,13 @@ inline constexpr std::string_view kind_static = "static";
 inline constexpr std::string_view kind_oauth2_refresh_token = "oauth2-refresh-token";
 inline constexpr std::string_view kind_oauth2_client_credentials = "oauth2-client-credentials";
 inline constexpr std::string_view kind_exec = "exec";
+// Interactive login (cred login): RFC 8628 device authorization, and authorization code +
+// PKCE on a loopback redirect (RFC 8252). Refreshed like oauth2-refresh-token afterwards.
+inline constexpr std::string_view kind_device = "device";
+inline constexpr std::string_view kind_auth_code = "auth-code";
+
+// Whether a user logs in interactively to get this kind's refresh token.
+bool is_login_kind(std::string_view kind);
 
 // Whether credd obtains this kind's tokens itself (and so refreshes them).
 bool is_refreshable_kind(std::string_view kind);
@@ -59,6 +66,7 @@ struct SecretMaterial {
     Secret token; // static token, password or current access token
     Secret refresh_token;
     Secret client_secret;
+    Secret id_token; // from a login or refresh answer; shown decoded, never served
 };
 
 boost::json::object record_to_json(const CredentialRecord& r);

@@ -21,6 +21,7 @@
 #include "key_gate.hh"
 #include "listener.hh"
 #include "lmdb_store.hh"
+#include "login_manager.hh"
 #include "oauth2_strategy.hh"
 #include "refresher.hh"
 #include "rpc_methods.hh"
@@ -63,6 +64,7 @@ struct Daemon::Parts {
     std::unique_ptr<ExecStrategy> exec;
     std::unique_ptr<Refresher> refresher;
     std::unique_ptr<WatchHub> watch_hub;
+    std::unique_ptr<LoginManager> logins;
     std::unique_ptr<Listener> listener;
     DaemonInfo info;
     std::unique_ptr<RpcContext> rpc;
@@ -123,6 +125,10 @@ Result<void> open_refresher(const DaemonOptions& o, auto& p) {
     p.refresher->add_strategy(std::string(kind_oauth2_refresh_token), *p.oauth2);
     p.refresher->add_strategy(std::string(kind_oauth2_client_credentials), *p.oauth2);
     p.refresher->add_strategy(std::string(kind_exec), *p.exec);
+    // After a login, device and auth-code credentials refresh like oauth2-refresh-token.
+    p.refresher->add_strategy(std::string(kind_device), *p.oauth2);
+    p.refresher->add_strategy(std::string(kind_auth_code), *p.oauth2);
+    p.logins = std::make_unique<LoginManager>(p.io, *p.broker, *p.http);
     p.watch_hub = std::make_unique<WatchHub>(*p.broker, p.refresher.get());
     // The Refresher re-plans first, so a watcher is told "refreshing" when a change
     // starts a refresh.
@@ -131,6 +137,10 @@ Result<void> open_refresher(const DaemonOptions& o, auto& p) {
         p.watch_hub->changed(name);
     });
     p.refresher->set_listener([&p](const std::string& name) { p.watch_hub->changed(name); });
+    p.logins->set_listener([&p](const std::string& name) {
+        p.refresher->on_changed(name);
+        p.watch_hub->changed(name);
+    });
     p.broker->set_reject_handler([&p](const std::string& name, std::string_view token) {
         return p.refresher->reject_token(name, token);
     });
@@ -217,8 +227,8 @@ Result<void> open_parts(const DaemonOptions& o, auto& p) {
     }
     p.info = DaemonInfo{p.listener->socket_path(), p.store->path(), p.key_gate->protection(),
                         p.key_gate->location(), std::chrono::steady_clock::now()};
-    p.rpc = std::make_unique<RpcContext>(
-        RpcContext{*p.broker, p.info, p.key_gate.get(), p.refresher.get(), p.watch_hub.get()});
+    p.rpc = std::make_unique<RpcContext>(RpcContext{
+        *p.broker, p.info, p.key_gate.get(), p.refresher.get(), p.watch_hub.get(), p.logins.get()});
     return {};
 }
 
@@ -252,6 +262,7 @@ void stop_gracefully(auto& p, int signo) {
     // A command (exec kind) has no token to commit and may run for its whole deadline:
     // its process group is killed now, so the exit does not wait for it.
     p.exec->stop();
+    p.logins->stop();
     // Sessions with a request in hand finish it and its answer; the grace timer
     // bounds how long a stuck one can hold the exit. Once the last session has
     // closed nothing is left on the loop and run() returns.

@@ -392,11 +392,14 @@ asio::awaitable<std::optional<RefreshFailure>> HttpClient::Impl::tunnel(beast::t
 template <class Stream>
 asio::awaitable<HttpResult> HttpClient::Impl::send(Stream& stream, const HttpRequest& request,
                                                    const Target& t) {
-    http::request<http::string_body, WipingFields> msg{http::verb::post, t.path, 11};
+    http::request<http::string_body, WipingFields> msg{
+        request.get ? http::verb::get : http::verb::post, t.path, 11};
     msg.set(http::field::host, t.authority);
     msg.set(http::field::user_agent, "credd/" CREDD_VERSION);
     msg.set(http::field::accept, "application/json");
-    msg.set(http::field::content_type, "application/x-www-form-urlencoded");
+    if (!request.get) {
+        msg.set(http::field::content_type, "application/x-www-form-urlencoded");
+    }
     if (!request.authorization.empty()) {
         msg.set(http::field::authorization, request.authorization.expose());
     }

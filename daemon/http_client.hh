@@ -42,13 +42,16 @@ struct HttpClientOptions {
     NameLookup lookup = system_name_lookup;
 };
 
-// One POST of a form body. Secrets (body, Authorization) are wiped on destruction.
+// One POST of a form body (or a GET, for discovery). Secrets (body, Authorization) are wiped on
+// destruction.
 struct HttpRequest {
     std::string url;
     std::string body; // application/x-www-form-urlencoded
     Secret authorization;
     // http:// is refused except to loopback unless the credential allows it.
     bool allow_insecure_http = false;
+    // A GET without a body (OIDC discovery) instead of the POST.
+    bool get = false;
 
     HttpRequest() = default;
     HttpRequest(HttpRequest&&) = default;

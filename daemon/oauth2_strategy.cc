@@ -18,10 +18,13 @@ HttpRequest token_request(const RefreshInput& in) {
     const auto& p = in.params;
     HttpRequest r;
     r.url = param(p, "token_url");
+    if (const auto* d = p.if_contains("discovered"); r.url.empty() && d && d->is_object()) {
+        r.url = param(d->get_object(), "token_url"); // device, auth-code: from discovery
+    }
     if (const auto* v = p.if_contains("allow_insecure_http"); v && v->is_bool()) {
         r.allow_insecure_http = v->get_bool();
     }
-    if (in.kind == kind_oauth2_refresh_token) {
+    if (in.kind == kind_oauth2_refresh_token || is_login_kind(in.kind)) {
         append_form_field(r.body, "grant_type", "refresh_token");
         append_form_field(r.body, "refresh_token", in.secrets.refresh_token.expose());
     } else {
@@ -53,6 +56,10 @@ HttpRequest token_request(const RefreshInput& in) {
 } // namespace
 
 void OAuth2Strategy::refresh(RefreshInput input, std::function<void(RefreshOutcome)> done) {
+    if (is_login_kind(input.kind) && input.secrets.refresh_token.empty()) {
+        // Not logged in yet (or the login gave no refresh token): nothing to spend.
+        return done(RefreshFailure{ErrorClass::reauthorize, "not logged in", std::nullopt});
+    }
     const std::int64_t assumed_s = default_lifetime_of(input.params);
     // expires_in counts from when the provider issued the token, which is after we sent
     // the request: counting from the send time errs on the safe side, however slow the
@@ -69,6 +76,7 @@ void OAuth2Strategy::refresh(RefreshInput input, std::function<void(RefreshOutco
         RefreshGrant g;
         g.access_token = std::move(token->access_token);
         g.refresh_token = std::move(token->refresh_token);
+        g.id_token = std::move(token->id_token);
         g.default_lifetime = !token->expires_in_s;
         g.expires_at = sent + token->expires_in_s.value_or(assumed_s) * 1000;
         done(std::move(g));

@@ -38,6 +38,9 @@ struct Refresher::State {
 namespace {
 
 std::string relogin_hint(const CredentialRecord& r) {
+    if (is_login_kind(r.kind)) {
+        return "cred login " + r.name;
+    }
     std::string hint = "log in again and store the new refresh token: printf %s \"$REFRESH_TOKEN\" "
                        "| cred add " +
                        r.name + " --kind " + r.kind;
@@ -548,6 +551,7 @@ void Refresher::finish(const std::string& name, std::uint64_t generation, Refres
         fresh.refresh_token =
             g.refresh_token.empty() ? m->refresh_token.clone() : std::move(g.refresh_token);
         fresh.client_secret = m->client_secret.clone();
+        fresh.id_token = g.id_token.empty() ? m->id_token.clone() : std::move(g.id_token);
         c.secrets = std::move(fresh);
         c.expires_at = g.expires_at;
         st.last_refresh = now;

@@ -9,8 +9,11 @@
 
 #include "broker.hh"
 #include "helper_methods.hh"
+#include "id_token.hh"
 #include "key_gate.hh"
+#include "login_manager.hh"
 #include "protocol.hh"
+#include "provider_presets.hh"
 #include "refresher.hh"
 #include "rpc_params.hh"
 #include "strategy.hh"
@@ -144,7 +147,7 @@ void daemon_info(RpcCall call) {
 Result<SecretMaterial> parse_secret(const json::object& p, std::string_view kind) {
     SecretMaterial m;
     const auto* secret = p.if_contains("secret");
-    if (secret == nullptr && kind == kind_exec) {
+    if (secret == nullptr && (kind == kind_exec || is_login_kind(kind))) {
         return m;
     }
     if (secret == nullptr || !secret->is_object()) {
@@ -177,12 +180,27 @@ Result<SecretMaterial> parse_secret(const json::object& p, std::string_view kind
         return make_error(Errc::invalid_params, "\"secret\" must be an object with a non-empty "
                                                 "string \"token\"");
     }
+    if (is_login_kind(kind) && (!m.token.empty() || !m.refresh_token.empty())) {
+        return make_error(Errc::invalid_params,
+                          "a " + std::string(kind) + " credential takes only \"client_secret\"",
+                          "its tokens come from: cred login NAME");
+    }
     return m;
 }
 
 // A refreshable credential added without a URL is reached by name only: it is stored
 // with this match, which no URL a client asks about has.
 constexpr std::string_view name_only_url = "credd://unmatched";
+
+// params.preset (github, gitlab, …) fills endpoints, scope and the URL match the user did
+// not give (daemon/provider_presets.hh); only for the kinds that log in.
+Result<void> apply_login_preset(std::string_view kind, json::object& params,
+                                std::optional<Url>& url) {
+    if (!params.contains("preset") || !is_login_kind(kind)) {
+        return {};
+    }
+    return apply_preset(params, url);
+}
 
 Result<NewCredential> parse_new_credential(const json::object& p) {
     if (auto known = check_known(
@@ -202,7 +220,8 @@ Result<NewCredential> parse_new_credential(const json::object& p) {
     const bool refreshable = is_refreshable_kind(kind_name);
     if (kind_name != kind_static && !refreshable) {
         return make_error(Errc::invalid_params, "unknown kind \"" + kind_name + '"',
-                          "kinds: static, oauth2-refresh-token, oauth2-client-credentials, exec");
+                          "kinds: static, oauth2-refresh-token, oauth2-client-credentials, exec, "
+                          "device, auth-code");
     }
     if (!*url && !refreshable) {
         return make_error(Errc::invalid_params, "missing parameter \"url\"");
@@ -210,7 +229,6 @@ Result<NewCredential> parse_new_credential(const json::object& p) {
     NewCredential c;
     c.record.name = std::move(*name);
     c.record.kind = kind_name;
-    c.record.match = *url ? std::move(**url) : parse_url(name_only_url).value();
     if (const auto* params = p.if_contains("params")) {
         if (!params->is_object() || !refreshable) {
             return make_error(Errc::invalid_params,
@@ -218,6 +236,10 @@ Result<NewCredential> parse_new_credential(const json::object& p) {
         }
         c.record.params = params->get_object();
     }
+    if (auto ok = apply_login_preset(kind_name, c.record.params, *url); !ok) {
+        return ok.error();
+    }
+    c.record.match = *url ? std::move(**url) : parse_url(name_only_url).value();
     auto secrets = parse_secret(p, kind_name);
     if (!secrets) {
         return secrets.error();
@@ -546,6 +568,131 @@ void token_reject(RpcCall call) {
     });
 }
 
+// Runs an interactive login for a device or auth-code credential; the outcome arrives as
+// login.progress notifications on this connection.
+void login_start(RpcCall call) {
+    if (auto known = check_known(call.params, {"name", "open_listener"}); !known) {
+        return call.reply(known.error());
+    }
+    auto name = get_name(call.params);
+    if (!name) {
+        return call.reply(name.error());
+    }
+    const auto* open = call.params.if_contains("open_listener");
+    if (open && !open->is_bool()) {
+        return call.reply(make_error(Errc::invalid_params, "\"open_listener\" must be a boolean"));
+    }
+    if (call.context.logins == nullptr || call.watcher == nullptr) {
+        return call.reply(make_error(Errc::internal, "login.start: not available here"));
+    }
+    // The client secret (confidential clients) is sealed: the key first.
+    with_key(call, [call, name = *name, open_listener = !open || open->get_bool()] {
+        call.context.logins->start(
+            name, open_listener, call.watcher, [call](Result<json::object> started) {
+                if (!started) {
+                    return call.reply(started.error());
+                }
+                call.reply(json::value(json::object(*started, call.storage)));
+            });
+    });
+}
+
+Result<std::string> get_login_id(const json::object& params) {
+    auto id = protocol::get_string(params, "login_id");
+    if (id && (id->empty() || id->size() > 64)) {
+        return make_error(Errc::invalid_params, "\"login_id\" must be a login id");
+    }
+    return id;
+}
+
+void login_complete(RpcCall call) {
+    if (auto known = check_known(call.params, {"login_id", "redirect_url", "code"}); !known) {
+        return call.reply(known.error());
+    }
+    auto id = get_login_id(call.params);
+    if (!id) {
+        return call.reply(id.error());
+    }
+    if (call.context.logins == nullptr) {
+        return call.reply(make_error(Errc::internal, "login.complete: not available here"));
+    }
+    if (auto done = call.context.logins->complete(*id, call.params); !done) {
+        return call.reply(done.error());
+    }
+    call.reply(json::value(json::object({}, call.storage)));
+}
+
+void login_cancel(RpcCall call) {
+    if (auto known = check_known(call.params, {"login_id"}); !known) {
+        return call.reply(known.error());
+    }
+    auto id = get_login_id(call.params);
+    if (!id) {
+        return call.reply(id.error());
+    }
+    if (call.context.logins == nullptr) {
+        return call.reply(make_error(Errc::not_found, "no login " + *id + " in progress"));
+    }
+    if (auto done = call.context.logins->cancel(*id); !done) {
+        return call.reply(done.error());
+    }
+    call.reply(json::value(json::object({}, call.storage)));
+}
+
+// The claims of the stored ID token, decoded and shown, never verified.
+void credential_whoami(RpcCall call) {
+    if (auto known = check_known(call.params, {"name"}); !known) {
+        return call.reply(known.error());
+    }
+    auto name = get_name(call.params);
+    if (!name) {
+        return call.reply(name.error());
+    }
+    with_key(call, [call, name = *name] {
+        const CredentialRecord* r = call.context.broker.find_record(name);
+        if (r == nullptr) {
+            return call.reply(make_error(Errc::not_found, "no credential named \"" + name + '"',
+                                         "see: cred list"));
+        }
+        const SecretMaterial* m = call.context.broker.find_secrets(name);
+        std::optional<json::object> claims;
+        if (m != nullptr && !m->id_token.empty()) {
+            claims = id_token_claims(m->id_token.expose());
+        }
+        if (!claims) {
+            return call.reply(make_error(Errc::no_id_token,
+                                         "credential " + name + ": no ID token stored",
+                                         "log in with the openid scope: cred login " + name));
+        }
+        auto claim = [&](const char* key) {
+            const auto* v = claims->if_contains(key);
+            return v && v->is_string() ? *v : json::value(nullptr);
+        };
+        json::value expires_at = nullptr;
+        if (const auto* exp = claims->if_contains("exp"); exp && exp->is_number()) {
+            boost::system::error_code ec;
+            const auto s = exp->to_number<std::int64_t>(ec);
+            if (!ec && s > 0 && s < (1LL << 40)) {
+                expires_at = s * 1000;
+            }
+        }
+        json::value issuer = claim("iss");
+        if (issuer.is_null()) {
+            if (const auto* i = r->params.if_contains("issuer")) {
+                issuer = *i;
+            }
+        }
+        call.reply(json::value(json::object({{"name", name},
+                                             {"sub", claim("sub")},
+                                             {"email", claim("email")},
+                                             {"preferred_username", claim("preferred_username")},
+                                             {"name_claim", claim("name")},
+                                             {"issuer", issuer},
+                                             {"expires_at", expires_at}},
+                                            call.storage)));
+    });
+}
+
 // Subscribes this connection to token.changed notifications for one credential or all.
 void token_watch(RpcCall call) {
     if (auto known = check_known(call.params, {"name", "with_token"}); !known) {
@@ -601,6 +748,10 @@ constexpr std::array methods{
     RpcMethod{protocol::method::token_reject, token_reject, true},
     RpcMethod{protocol::method::token_watch, token_watch, false},
     RpcMethod{protocol::method::token_unwatch, token_unwatch, false},
+    RpcMethod{protocol::method::login_start, login_start, true},
+    RpcMethod{protocol::method::login_complete, login_complete, true},
+    RpcMethod{protocol::method::login_cancel, login_cancel, true},
+    RpcMethod{protocol::method::credential_whoami, credential_whoami, false},
 };
 
 } // namespace

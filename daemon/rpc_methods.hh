@@ -16,6 +16,7 @@ namespace credd {
 
 class Broker;
 class KeyGate;
+class LoginManager;
 class Refresher;
 class WatchHub;
 class Watcher;
@@ -37,6 +38,7 @@ struct RpcContext {
     KeyGate* key_gate = nullptr;
     Refresher* refresher = nullptr; // refreshable kinds; nullptr in tests without one
     WatchHub* watch_hub = nullptr;  // token.watch; nullptr where nothing is watched
+    LoginManager* logins = nullptr; // login.*; nullptr in tests without one
 };
 
 // One call. Handlers build their result in `storage` (the session's wiping arena: a

@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "broker.hh"
+#include "login_manager.hh"
 #include "protocol.hh"
 #include "refresher.hh"
 #include "rpc_methods.hh"
@@ -30,6 +31,9 @@ constexpr std::size_t max_input_bytes = protocol::max_line_bytes + 1;
 // Notification lines built for one write: the rest stay queued as events (and keep
 // coalescing), so a burst never holds more than this many tokens in memory at once.
 constexpr std::size_t max_notifications_per_write = 64;
+// Ready-made notifications (login.progress) come a few per login; this many unwritten
+// means the client stopped reading.
+constexpr std::size_t max_ready_lines = 256;
 
 double ms_since(Clock::time_point t) {
     return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
@@ -214,11 +218,16 @@ void Session::start_write() {
         return;
     }
     std::vector<asio::const_buffer> buffers;
-    if (!m_pending_order.empty() && (m_state == State::reading || m_state == State::writing)) {
+    if ((!m_ready_lines.empty() || !m_pending_order.empty()) &&
+        (m_state == State::reading || m_state == State::writing)) {
         m_write_has_answers = false;
         // Built now, not when queued: the token in each line is the one token.get would
         // serve at this moment.
         try {
+            while (!m_ready_lines.empty() && m_notes_writing.size() < max_notifications_per_write) {
+                m_notes_writing.push_back(std::move(m_ready_lines.front()));
+                m_ready_lines.pop_front();
+            }
             while (!m_pending_order.empty() &&
                    m_notes_writing.size() < max_notifications_per_write) {
                 const auto event = m_pending.extract(m_pending_order.front());
@@ -323,6 +332,24 @@ void Session::on_watch_event(const WatchEvent& event) {
     start_write();
 }
 
+void Session::notify(std::string line) {
+    if (m_state == State::closed) {
+        return;
+    }
+    if (m_ready_lines.size() >= max_ready_lines) {
+        spdlog::warn("connection from pid {}: not reading its notifications ({} unwritten); "
+                     "closed",
+                     m_peer.pid, m_ready_lines.size());
+        return close();
+    }
+    m_ready_lines.push_back(std::move(line));
+    start_write();
+}
+
+void Session::hold_open(bool held) {
+    m_logins += held ? 1 : -1;
+}
+
 // Built in the session's own wiping arena (the token is a secret) and serialised
 // straight into a line reserved large enough that it never reallocates.
 std::string Session::notification_line(const WatchEvent& event) {
@@ -416,8 +443,9 @@ void Session::on_deadline(const boost::system::error_code& ec) {
                      m_options.write_timeout.count() / 1000);
         return close();
     }
-    if (m_watching) {
-        // A watcher waits for notifications: silence is what it is expected to send.
+    if (m_watching || m_logins > 0) {
+        // A watcher (or a login) waits for notifications: silence is what it is expected
+        // to send.
         m_deadline = Clock::now() + m_options.idle_timeout;
         if (m_write_in_flight) {
             m_deadline = std::min(m_deadline, m_write_started + m_options.write_timeout);
@@ -444,8 +472,12 @@ void Session::close() {
         m_rpc.watch_hub->remove(this);
     }
     m_watching = false;
+    if (m_rpc.logins) {
+        m_rpc.logins->connection_closed(this); // its logins die with it
+    }
     m_pending.clear();
     m_pending_order.clear();
+    m_ready_lines.clear();
     boost::system::error_code ignored;
     m_timer.cancel();
     m_socket.close(ignored);

@@ -67,6 +67,8 @@ public:
     void watch(std::optional<std::string> name, bool with_token) override;
     void unwatch() override;
     void on_watch_event(const WatchEvent& event) override;
+    void notify(std::string line) override;
+    void hold_open(bool held) override;
 
 private:
     enum class State { reading, handling, awaiting_reply, writing, closed };
@@ -115,12 +117,14 @@ private:
     std::optional<std::string> m_watch_name;     // nullopt: every credential
     std::map<std::string, WatchEvent> m_pending; // newest event per credential, unwritten
     std::deque<std::string> m_pending_order;     // their names, oldest first
+    std::deque<std::string> m_ready_lines;       // ready-made ones (login.progress), in order
     std::vector<std::string> m_notes_writing;    // the ones in the write in flight
     bool m_write_in_flight = false;
     bool m_write_has_answers = false; // the write in flight is m_out
     std::chrono::steady_clock::time_point m_write_started;
     std::chrono::steady_clock::time_point m_read_deadline;
     WipingArena m_note_arena{2048};
+    int m_logins = 0; // logins running for this connection (login.start)
 };
 
 } // namespace credd

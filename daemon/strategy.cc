@@ -86,6 +86,57 @@ Result<void> check_oauth2(std::string_view kind, const json::object& p, const Se
     return {};
 }
 
+bool is_http_url(std::string_view u) {
+    return u.starts_with("https://") || u.starts_with("http://");
+}
+
+// device and auth-code: a client id, and an issuer to discover from or the endpoints the
+// flow needs. `discovered` is ours (written at login), `preset`/`tenant` the preset's.
+Result<void> check_login(std::string_view kind, const json::object& p, const SecretMaterial& s) {
+    if (auto ok = check_types(kind, p,
+                              {"issuer", "token_url", "device_authorization_url",
+                               "authorization_url", "client_id", "client_auth", "scope", "audience",
+                               "resource", "preset", "tenant"},
+                              {"allow_insecure_http", "default_lifetime", "discovered"});
+        !ok) {
+        return ok;
+    }
+    if (!p.contains("client_id")) {
+        return bad_param(kind, "missing \"client_id\"");
+    }
+    for (const char* key :
+         {"issuer", "token_url", "device_authorization_url", "authorization_url"}) {
+        if (const auto* v = p.if_contains(key); v && !is_http_url(v->get_string())) {
+            return bad_param(kind, "\"" + std::string(key) + "\" must be an https:// URL");
+        }
+    }
+    if (const auto* d = p.if_contains("discovered"); d && !d->is_object()) {
+        return bad_param(kind, "\"discovered\" must be an object");
+    }
+    const bool has_endpoints =
+        p.contains("token_url") &&
+        p.contains(kind == kind_device ? "device_authorization_url" : "authorization_url");
+    if (!p.contains("issuer") && !has_endpoints) {
+        return bad_param(kind, "needs \"issuer\" (for discovery) or the endpoints: \"token_url\" "
+                               "and \"" +
+                                   std::string(kind == kind_device ? "device_authorization_url"
+                                                                   : "authorization_url") +
+                                   '"');
+    }
+    std::string_view auth = "none";
+    if (const auto* a = p.if_contains("client_auth")) {
+        auth = a->get_string();
+    }
+    if (auth != "none" && auth != "client_secret_basic" && auth != "client_secret_post") {
+        return bad_param(kind, "\"client_auth\" must be none, client_secret_basic or "
+                               "client_secret_post");
+    }
+    if (auth != "none" && s.client_secret.empty()) {
+        return bad_param(kind, std::string(auth) + " needs a client secret");
+    }
+    return {};
+}
+
 Result<void> check_exec(const json::object& p) {
     if (auto ok = check_types(kind_exec, p, {}, {"argv", "timeout", "default_lifetime"}); !ok) {
         return ok;
@@ -128,8 +179,12 @@ Result<void> check_kind_params(std::string_view kind, const json::object& params
     if (kind == kind_exec) {
         return check_exec(params);
     }
+    if (is_login_kind(kind)) {
+        return check_login(kind, params, secrets);
+    }
     return make_error(Errc::invalid_params, "unknown kind \"" + std::string(kind) + '"',
-                      "kinds: static, oauth2-refresh-token, oauth2-client-credentials, exec");
+                      "kinds: static, oauth2-refresh-token, oauth2-client-credentials, exec, "
+                      "device, auth-code");
 }
 
 } // namespace credd

@@ -27,6 +27,7 @@ struct RefreshInput {
 struct RefreshGrant {
     Secret access_token;
     Secret refresh_token;
+    Secret id_token;                  // empty: none in the answer (keep the old one)
     std::optional<UnixMs> expires_at; // none: the token does not expire
     bool default_lifetime = false;    // the source did not say; expires_at was assumed
 };

@@ -163,6 +163,8 @@ TokenResult grant_from(const Fields& f) {
     g.access_token = Secret::adopt(access);
     std::string refresh = f.get("refresh_token");
     g.refresh_token = Secret::adopt(refresh);
+    std::string id_token = f.get("id_token");
+    g.id_token = Secret::adopt(id_token);
     if (f.has("expires_in")) {
         g.expires_in_s = parse_expires_in(f.get("expires_in"));
         if (!g.expires_in_s) {

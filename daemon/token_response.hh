@@ -19,6 +19,7 @@ namespace credd {
 struct TokenGrant {
     Secret access_token;
     Secret refresh_token;
+    Secret id_token; // OIDC: empty when the answer carried none
     std::optional<std::int64_t> expires_in_s;
 };
 

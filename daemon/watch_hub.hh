@@ -30,6 +30,12 @@ public:
     virtual void watch(std::optional<std::string> name, bool with_token) = 0;
     virtual void unwatch() = 0;
     virtual void on_watch_event(const WatchEvent& event) = 0;
+    // A whole notification line built elsewhere (login.progress), queued like
+    // token.changed, under the same limits.
+    virtual void notify(std::string line) = 0;
+    // While a login runs for this connection it waits for notifications, so silence is
+    // no reason to close it: true when one starts, false when it ends.
+    virtual void hold_open(bool held) = 0;
 
 protected:
     ~Watcher() = default;

@@ -51,6 +51,19 @@ _cred() {
             mapfile -t COMPREPLY < <(compgen -W "$(_cred_commands "$cred")" -- "$cur")
         return
     fi
+    # The values of two options of add: the kinds and the provider presets.
+    case $prev in
+    --kind)
+        mapfile -t COMPREPLY < <(compgen -W 'static oauth2-refresh-token
+            oauth2-client-credentials exec device auth-code' -- "$cur")
+        return
+        ;;
+    --preset)
+        mapfile -t COMPREPLY < <(compgen -W 'github gitlab google microsoft bitbucket gitea' \
+            -- "$cur")
+        return
+        ;;
+    esac
     local help
     help=$(_cred_help "$cred" "$command") || return
     # Options followed by a value in the help text ("--url URL"), whose value is not ours.

@@ -45,6 +45,15 @@ function __cred_complete
         test $i -eq (count $words); and __cred_commands $cred
         return
     end
+    # The values of two options of add: the kinds and the provider presets.
+    switch $words[-1]
+        case --kind
+            printf '%s\n' static oauth2-refresh-token oauth2-client-credentials exec device auth-code
+            return
+        case --preset
+            printf '%s\n' github gitlab google microsoft bitbucket gitea
+            return
+    end
     set -l help ($cred help $command 2>/dev/null); or return
     # Options followed by a value in the help text ("--url URL"), whose value is not ours.
     set -l valued (printf '%s\n' $help | grep -oE -- '--[a-z][a-z-]* [A-Z]' | cut -d' ' -f1)

@@ -1,6 +1,6 @@
 // A real OAuth2/OIDC server (npm oidc-provider) for credd's refresh tests, on 127.0.0.1 only.
 //
-// usage: node server.mjs [--ttl SECONDS]
+// usage: node server.mjs [--ttl SECONDS] [--login]
 // Prints one JSON line on stdout once listening: {"issuer": URL, "control": URL}.
 //
 // The provider runs as configured in production, with short access-token lifetimes,
@@ -13,6 +13,14 @@
 //   POST /delay?ms=N      hold every token response N ms (to make refreshes overlap)
 //   POST /revoke          destroy every grant minted so far (refresh tokens die with it)
 //   POST /introspect      body: a token; answers the real introspection endpoint's JSON
+//
+// With --login (credd's login tests) the provider also runs its interactive pages
+// (devInteractions: a real login form for any user name, a consent page), the device
+// flow, and three public native clients: device-client, device-short (device codes live
+// 3 s) and native-client (authorization code + PKCE, loopback redirect on any port).
+// ID tokens carry sub, email, preferred_username and name; every grant may issue a
+// refresh token; the device authorization answer says interval 1 (the provider itself
+// says nothing, which means 5 s).
 import http from 'node:http';
 import Provider from 'oidc-provider';
 
@@ -46,6 +54,31 @@ const clients = [
   },
 ];
 
+const login = process.argv.includes('--login');
+if (login) {
+  const publicNative = {
+    token_endpoint_auth_method: 'none',
+    application_type: 'native',
+  };
+  const device = {
+    ...publicNative,
+    grant_types: ['urn:ietf:params:oauth:grant-type:device_code', 'refresh_token'],
+    response_types: [],
+    redirect_uris: [],
+  };
+  clients.push(
+    { client_id: 'device-client', ...device },
+    { client_id: 'device-short', ...device },
+    {
+      client_id: 'native-client',
+      ...publicNative,
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      redirect_uris: ['http://127.0.0.1/callback'],
+    },
+  );
+}
+
 const stats = {};
 let delayMs = 0;
 const grants = [];
@@ -56,14 +89,20 @@ async function start() {
   const issuer = `http://127.0.0.1:${server.address().port}`;
   const provider = new Provider(issuer, {
     clients,
-    findAccount: async (ctx, id) => ({ accountId: id, claims: async () => ({ sub: id }) }),
+    findAccount: async (ctx, id) => ({
+      accountId: id,
+      claims: async () => (login
+        ? { sub: id, email: `${id}@example.test`, preferred_username: id, name: `User ${id}` }
+        : { sub: id }),
+    }),
     features: {
       clientCredentials: { enabled: true },
       introspection: { enabled: true },
       revocation: { enabled: true },
-      devInteractions: { enabled: false },
+      devInteractions: { enabled: login },
+      deviceFlow: { enabled: login },
     },
-    scopes: ['openid', 'offline_access', 'api'],
+    scopes: login ? ['openid', 'offline_access', 'api', 'email', 'profile'] : ['openid', 'offline_access', 'api'],
     rotateRefreshToken: true,
     ttl: {
       AccessToken: ttl,
@@ -71,13 +110,26 @@ async function start() {
       RefreshToken: 24 * 3600,
       Grant: 24 * 3600,
       Session: 24 * 3600,
+      ...(login ? {
+        DeviceCode: (ctx, token, client) => (client && client.clientId === 'device-short' ? 3 : 600),
+        Interaction: 600,
+        AuthorizationCode: 60,
+      } : {}),
     },
+    ...(login ? {
+      claims: { openid: ['sub'], email: ['email'], profile: ['preferred_username', 'name'] },
+      conformIdTokenClaims: false,
+      issueRefreshToken: async (ctx, client) => client.grantTypeAllowed('refresh_token'),
+    } : {}),
   });
   provider.proxy = false;
     // Counted after the provider has parsed the request and set its answer, which koa
   // sends only once this middleware returns: so a delay here holds the response.
   provider.use(async (ctx, next) => {
     await next();
+    if (login && ctx.path === '/device/auth' && ctx.body && typeof ctx.body === 'object') {
+      ctx.body.interval = 1;
+    }
     if (ctx.path === '/token' && ctx.method === 'POST') {
       const grantType = (ctx.oidc && ctx.oidc.params && ctx.oidc.params.grant_type) || 'none';
       stats[grantType] = (stats[grantType] || 0) + 1;

@@ -28,6 +28,18 @@ GET /count/SCENARIO  {"count": N}: token requests SCENARIO has seen
 GET /last/SCENARIO   the last request's form fields and Authorization header
 GET /concurrency/SCENARIO  {"max": N, "active": M}: the most requests SCENARIO had open
                      at once since the last such call (which resets it to M)
+
+For credd's login tests (device flow, discovery):
+POST /device/SCENARIO  a device authorization answer (Google's spelling,
+                       "verification_url"; interval 1; expires_in = ttl)
+POST /token/device-slow  slow_down, then a token with refresh_token "rt-device"
+POST /token/device-pending  authorization_pending, always
+POST /token/device-once  a token with refresh_token "rt-once", then invalid_grant
+GET /times/SCENARIO  {"times": [...]}: when each token request came (monotonic s)
+GET /.well-known/oauth-authorization-server/NAME  RFC 8414 metadata for the issuer
+                       http://127.0.0.1:PORT/NAME (its token endpoint /token/device-slow,
+                       its device endpoint /device/NAME); NAME "mixup" names another
+                       issuer. Every other GET (the OIDC well-known path) is a 404.
 """
 import json
 import socket
@@ -43,6 +55,7 @@ counts = {}
 last = {}
 active = {}
 max_active = {}
+times = {}
 lock = threading.Lock()
 
 
@@ -78,6 +91,18 @@ class Handler(BaseHTTPRequestHandler):
                 peak = max_active.get(parts[1], 0)
                 max_active[parts[1]] = now
                 return self.send(200, json.dumps({"max": peak, "active": now}))
+        if len(parts) == 2 and parts[0] == "times":
+            with lock:
+                return self.send(200, json.dumps({"times": times.get(parts[1], [])}))
+        if len(parts) == 3 and parts[:2] == [".well-known", "oauth-authorization-server"]:
+            base = f"http://127.0.0.1:{self.server.server_address[1]}"
+            name = parts[2]
+            issuer = "http://evil.example" if name == "mixup" else f"{base}/{name}"
+            return self.send(200, json.dumps({
+                "issuer": issuer,
+                "token_endpoint": f"{base}/token/device-slow",
+                "device_authorization_endpoint": f"{base}/device/{name}",
+            }))
         self.send(404, "{}")
 
     def do_POST(self):
@@ -101,6 +126,14 @@ class Handler(BaseHTTPRequestHandler):
     def answer_post(self):
         url = urllib.parse.urlparse(self.path)
         parts = url.path.strip("/").split("/")
+        if len(parts) == 2 and parts[0] == "device":
+            query = urllib.parse.parse_qs(url.query)
+            base = f"http://127.0.0.1:{self.server.server_address[1]}"
+            return self.send(200, json.dumps({
+                "device_code": f"dc-{parts[1]}", "user_code": "WDJB-MJHT",
+                "verification_url": f"{base}/verify", "interval": 1,
+                "expires_in": int(query.get("ttl", ["60"])[0]),
+            }))
         if len(parts) != 2 or parts[0] != "token":
             return self.send(404, "{}")
         scenario = parts[1]
@@ -111,6 +144,7 @@ class Handler(BaseHTTPRequestHandler):
         with lock:
             counts[scenario] = counts.get(scenario, 0) + 1
             n = counts[scenario]
+            times.setdefault(scenario, []).append(time.monotonic())
             last[scenario] = {
                 "form": {k: v[0] for k, v in form.items()},
                 "authorization": self.headers.get("Authorization"),
@@ -163,6 +197,18 @@ class Handler(BaseHTTPRequestHandler):
         if scenario == "invalid_grant":
             return self.send(400, json.dumps({"error": "invalid_grant",
                                               "error_description": "refresh token revoked"}))
+        if scenario == "device-slow":
+            if n == 1:
+                return self.send(400, json.dumps({"error": "slow_down"}))
+            token["refresh_token"] = "rt-device"
+            return self.send(200, json.dumps(token))
+        if scenario == "device-once":
+            if n == 1:
+                token["refresh_token"] = "rt-once"
+                return self.send(200, json.dumps(token))
+            return self.send(400, json.dumps({"error": "invalid_grant"}))
+        if scenario == "device-pending":
+            return self.send(400, json.dumps({"error": "authorization_pending"}))
         if scenario == "invalid_client":
             return self.send(401, json.dumps({"error": "invalid_client"}))
         return self.send(404, "{}")

@@ -208,7 +208,7 @@ TEST(SecretEncoding, EmptyInputIsCorrupt) {
 
 TEST(SecretEncoding, UnknownVersionIsCorrupt) {
     std::string bytes(encode_secrets(sample_secrets()).expose());
-    bytes[0] = 2;
+    bytes[0] = 3;
     const auto r = decode_secrets(bytes);
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().code, Errc::corrupt);
@@ -242,6 +242,34 @@ TEST(SecretEncoding, RepeatedFieldIsCorrupt) {
     const auto r = decode_secrets(bytes);
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().code, Errc::corrupt);
+}
+
+TEST(SecretEncoding, TheIdTokenRoundTripsInVersionTwo) {
+    SecretMaterial m = sample_secrets();
+    m.id_token = Secret("eyJ.tok-credential-test-id.sig");
+    const Secret encoded = encode_secrets(m);
+    EXPECT_EQ(encoded.expose().front(), '\x02');
+    const auto back = decode_secrets(encoded.expose());
+    ASSERT_TRUE(back);
+    EXPECT_TRUE(back->id_token.equals("eyJ.tok-credential-test-id.sig"));
+    EXPECT_TRUE(back->refresh_token.equals("tok-credential-test-refresh"));
+}
+
+TEST(SecretEncoding, AVersionOneRecordStillDecodes) {
+    // What credd before the ID token wrote: version 1, a token and a refresh token.
+    const std::string v1("\x01\x01\x02\x00\x00\x00"
+                         "at\x02\x02\x00\x00\x00"
+                         "rt",
+                         15);
+    const auto back = decode_secrets(v1);
+    ASSERT_TRUE(back);
+    EXPECT_TRUE(back->token.equals("at"));
+    EXPECT_TRUE(back->refresh_token.equals("rt"));
+    EXPECT_TRUE(back->id_token.empty());
+    // Version 1 had no id_token tag: one there is damage.
+    const auto bad = decode_secrets(std::string("\x01\x04\x01\x00\x00\x00x", 7));
+    ASSERT_FALSE(bad);
+    EXPECT_EQ(bad.error().code, Errc::corrupt);
 }
 
 TEST(SecretEncoding, EmptyFieldIsCorrupt) {

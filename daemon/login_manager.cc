@@ -17,6 +17,7 @@
 #include "http_client.hh"
 #include "id_token.hh"
 #include "loopback_redirect.hh"
+#include "oauth2_strategy.hh"
 #include "oidc_discovery.hh"
 #include "pkce.hh"
 #include "protocol.hh"
@@ -301,24 +302,6 @@ void LoginManager::begin(const LoginPtr& l) {
 }
 
 namespace {
-
-// Client authentication as the refresh uses it: none (client_id in the body, the default
-// for these public clients), client_secret_basic or client_secret_post.
-void add_client_auth(HttpRequest& r, const json::object& p, const Secret& client_secret) {
-    const std::string client_id = param(p, "client_id");
-    std::string auth = param(p, "client_auth");
-    if (auth.empty()) {
-        auth = "none";
-    }
-    if (auth == "client_secret_basic") {
-        r.authorization = basic_authorization(client_id, client_secret.expose());
-        return;
-    }
-    append_form_field(r.body, "client_id", client_id);
-    if (auth == "client_secret_post") {
-        append_form_field(r.body, "client_secret", client_secret.expose());
-    }
-}
 
 void add_extras(std::string& body, const json::object& p) {
     for (const char* extra : {"scope", "audience", "resource"}) {

@@ -35,25 +35,30 @@ HttpRequest token_request(const RefreshInput& in) {
             append_form_field(r.body, extra, v);
         }
     }
-    const std::string client_id = param(p, "client_id");
-    std::string auth = param(p, "client_auth");
-    if (auth.empty()) {
-        auth = in.secrets.client_secret.empty() ? "none" : "client_secret_basic";
-    }
-    if (auth == "client_secret_basic") {
-        r.authorization = basic_authorization(client_id, in.secrets.client_secret.expose());
-    } else {
-        if (!client_id.empty()) {
-            append_form_field(r.body, "client_id", client_id);
-        }
-        if (auth == "client_secret_post") {
-            append_form_field(r.body, "client_secret", in.secrets.client_secret.expose());
-        }
-    }
+    add_client_auth(r, p, in.secrets.client_secret);
     return r;
 }
 
 } // namespace
+
+void add_client_auth(HttpRequest& r, const boost::json::object& params,
+                     const Secret& client_secret) {
+    const std::string client_id = param(params, "client_id");
+    std::string auth = param(params, "client_auth");
+    if (auth.empty()) {
+        auth = client_secret.empty() ? "none" : "client_secret_basic";
+    }
+    if (auth == "client_secret_basic") {
+        r.authorization = basic_authorization(client_id, client_secret.expose());
+        return;
+    }
+    if (!client_id.empty()) {
+        append_form_field(r.body, "client_id", client_id);
+    }
+    if (auth == "client_secret_post") {
+        append_form_field(r.body, "client_secret", client_secret.expose());
+    }
+}
 
 void OAuth2Strategy::refresh(RefreshInput input, std::function<void(RefreshOutcome)> done) {
     if (is_login_kind(input.kind) && input.secrets.refresh_token.empty()) {

@@ -20,6 +20,9 @@ namespace {
 
 constexpr std::size_t max_head_bytes = 8 * 1024;
 constexpr std::chrono::seconds read_timeout{10};
+// A browser opens one or two connections; any local process can open more, and each
+// would hold an fd of the daemon for read_timeout. Beyond this many, new ones are closed.
+constexpr std::size_t max_connections = 8;
 
 std::string status_text(int status) {
     switch (status) {
@@ -58,8 +61,11 @@ struct LoopbackRedirect::Impl : std::enable_shared_from_this<LoopbackRedirect::I
                                   if (self->closed) {
                                       return;
                                   }
-                                  if (!ec) {
+                                  if (!ec && self->connections.size() < max_connections) {
                                       self->serve(c);
+                                  } else if (!ec) {
+                                      boost::system::error_code ignored;
+                                      c->socket.close(ignored);
                                   }
                                   self->accept();
                               });

@@ -109,13 +109,18 @@ Secret basic_authorization(std::string_view client_id, std::string_view client_s
     append_encoded(joined, client_id);
     joined.push_back(':');
     append_encoded(joined, client_secret);
-    std::string out(6 + 4 * ((joined.size() + 2) / 3) + 1, '\0');
+    return basic_header_value(joined);
+}
+
+Secret basic_header_value(std::string& user_colon_password) {
+    std::string out(6 + 4 * ((user_colon_password.size() + 2) / 3) + 1, '\0');
     out.replace(0, 6, "Basic ");
-    const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data() + 6),
-                                  reinterpret_cast<const unsigned char*>(joined.data()),
-                                  static_cast<int>(joined.size()));
+    const int n =
+        EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data() + 6),
+                        reinterpret_cast<const unsigned char*>(user_colon_password.data()),
+                        static_cast<int>(user_colon_password.size()));
     out.resize(6 + static_cast<std::size_t>(n));
-    wipe(joined);
+    wipe(user_colon_password);
     return Secret::adopt(out);
 }
 

@@ -25,4 +25,8 @@ std::optional<std::map<std::string, std::string>> form_decode(std::string_view b
 // a secret with ':' or non-ASCII bytes survives.
 Secret basic_authorization(std::string_view client_id, std::string_view client_secret);
 
+// "Basic " + base64(`user_colon_password`), for an Authorization or Proxy-Authorization
+// header (RFC 7617); `user_colon_password` is wiped.
+Secret basic_header_value(std::string& user_colon_password);
+
 } // namespace credd

@@ -5,9 +5,9 @@
 #include <cctype>
 #include <cstdlib>
 
-#include <openssl/evp.h>
-
 #include <arpa/inet.h>
+
+#include "form_encoding.hh"
 
 namespace credd {
 
@@ -82,14 +82,7 @@ Secret basic_credentials(std::string_view userinfo) {
     std::string joined = user + ":" + pass;
     wipe(user);
     wipe(pass);
-    std::string out(6 + 4 * ((joined.size() + 2) / 3) + 1, '\0');
-    out.replace(0, 6, "Basic ");
-    const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data() + 6),
-                                  reinterpret_cast<const unsigned char*>(joined.data()),
-                                  static_cast<int>(joined.size()));
-    out.resize(6 + static_cast<std::size_t>(n));
-    wipe(joined);
-    return Secret::adopt(out);
+    return basic_header_value(joined);
 }
 
 Error refused(std::string_view shown, std::string why) {

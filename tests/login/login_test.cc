@@ -121,30 +121,10 @@ private:
     std::deque<json::object> m_notes;
 };
 
-class LoginTest : public RefreshFixture {
+class LoginTest : public OidcLoginFixture {
 protected:
-    static void SetUpTestSuite() {
-        if (!std::filesystem::exists(CREDD_OIDC_DIR "/node_modules/oidc-provider")) {
-            return;
-        }
-        s_oidc = new LineServer(std::vector<std::string>{"/usr/bin/env", "node",
-                                                         CREDD_OIDC_DIR "/server.mjs", "--ttl",
-                                                         std::to_string(lifetime_s), "--login"});
-    }
-    static void TearDownTestSuite() {
-        delete s_oidc;
-        s_oidc = nullptr;
-    }
-
-    void SetUp() override {
-        if (s_oidc == nullptr) {
-            GTEST_SKIP() << "oidc-provider is not installed: run npm ci in " CREDD_OIDC_DIR;
-        }
-        ASSERT_TRUE(s_oidc->ready()) << s_oidc->failure();
-        RefreshFixture::SetUp();
-        m_issuer = std::string(s_oidc->info().at("issuer").as_string());
-        m_control = port_of(std::string(s_oidc->info().at("control").as_string()));
-    }
+    static void SetUpTestSuite() { start_provider(lifetime_s); }
+    static void TearDownTestSuite() { stop_provider(); }
 
     // The provider's token requests so far for one grant type.
     int provider_requests(const char* grant_type) const {
@@ -181,13 +161,7 @@ protected:
     }
 
     std::string fault_base() const { return "http://127.0.0.1:" + std::to_string(m_fault_port); }
-
-    static LineServer* s_oidc;
-    std::string m_issuer;
-    int m_control = 0;
 };
-
-LineServer* LoginTest::s_oidc = nullptr;
 
 const char* const device_grant = "urn:ietf:params:oauth:grant-type:device_code";
 

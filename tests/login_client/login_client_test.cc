@@ -41,30 +41,10 @@ std::string str(const json::object& o, std::string_view key) {
     return v && v->is_string() ? std::string(v->get_string()) : std::string{};
 }
 
-class LoginClientTest : public RefreshFixture {
+class LoginClientTest : public OidcLoginFixture {
 protected:
-    static void SetUpTestSuite() {
-        if (!std::filesystem::exists(CREDD_OIDC_DIR "/node_modules/oidc-provider")) {
-            return;
-        }
-        s_oidc = new LineServer(std::vector<std::string>{"/usr/bin/env", "node",
-                                                         CREDD_OIDC_DIR "/server.mjs", "--ttl",
-                                                         std::to_string(lifetime_s), "--login"});
-    }
-    static void TearDownTestSuite() {
-        delete s_oidc;
-        s_oidc = nullptr;
-    }
-
-    void SetUp() override {
-        if (s_oidc == nullptr) {
-            GTEST_SKIP() << "oidc-provider is not installed: run npm ci in " CREDD_OIDC_DIR;
-        }
-        ASSERT_TRUE(s_oidc->ready()) << s_oidc->failure();
-        RefreshFixture::SetUp();
-        m_issuer = std::string(s_oidc->info().at("issuer").as_string());
-        m_control = port_of(std::string(s_oidc->info().at("control").as_string()));
-    }
+    static void SetUpTestSuite() { start_provider(lifetime_s); }
+    static void TearDownTestSuite() { stop_provider(); }
 
     // cred's environment: this daemon, no display (unless a test gives one), the
     // terminal's colours not asked about.
@@ -123,13 +103,7 @@ protected:
     }
 
     std::string fault_base() const { return "http://127.0.0.1:" + std::to_string(m_fault_port); }
-
-    static LineServer* s_oidc;
-    std::string m_issuer;
-    int m_control = 0;
 };
-
-LineServer* LoginClientTest::s_oidc = nullptr;
 
 // "Open URI and enter CODE": the two words cred printed.
 std::pair<std::string, std::string> instructions_of(const std::string& out) {

@@ -1,6 +1,9 @@
 // RefreshFixture: the fault endpoint's lifetime and the small RPC helpers.
 #include "refresh_fixture.hh"
 
+#include <filesystem>
+#include <vector>
+
 #include <boost/json/parse.hpp>
 
 #include "wait_until.hh"
@@ -77,6 +80,32 @@ bool RefreshFixture::wait_for_status(const std::string& name, const std::string&
             return v && !v->is_null();
         },
         deadline);
+}
+
+LineServer* OidcLoginFixture::s_oidc = nullptr;
+
+void OidcLoginFixture::start_provider(int lifetime_s) {
+    if (!std::filesystem::exists(CREDD_OIDC_DIR "/node_modules/oidc-provider")) {
+        return;
+    }
+    s_oidc = new LineServer(std::vector<std::string>{"/usr/bin/env", "node",
+                                                     CREDD_OIDC_DIR "/server.mjs", "--ttl",
+                                                     std::to_string(lifetime_s), "--login"});
+}
+
+void OidcLoginFixture::stop_provider() {
+    delete s_oidc;
+    s_oidc = nullptr;
+}
+
+void OidcLoginFixture::SetUp() {
+    if (s_oidc == nullptr) {
+        GTEST_SKIP() << "oidc-provider is not installed: run npm ci in " CREDD_OIDC_DIR;
+    }
+    ASSERT_TRUE(s_oidc->ready()) << s_oidc->failure();
+    RefreshFixture::SetUp();
+    m_issuer = std::string(s_oidc->info().at("issuer").as_string());
+    m_control = port_of(std::string(s_oidc->info().at("control").as_string()));
 }
 
 } // namespace credd::test

@@ -44,4 +44,19 @@ protected:
     int m_fault_port = 0;
 };
 
+// RefreshFixture plus a real oidc-provider (tests/oidc/server.mjs --login: device flow,
+// login and consent pages, public native clients) on 127.0.0.1, one per test suite. A
+// suite calls start_provider from SetUpTestSuite and stop_provider from TearDownTestSuite.
+class OidcLoginFixture : public RefreshFixture {
+protected:
+    static void start_provider(int lifetime_s);
+    static void stop_provider();
+    // Skips the test, saying why, when oidc-provider is not installed (npm ci).
+    void SetUp() override;
+
+    static LineServer* s_oidc;
+    std::string m_issuer; // http://127.0.0.1:PORT
+    int m_control = 0;    // the provider's test-only control port
+};
+
 } // namespace credd::test

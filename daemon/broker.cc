@@ -561,12 +561,7 @@ void Broker::apply_refresh(const RefreshCommit& c, std::uint64_t generation, Uni
     if (c.secrets) {
         e.record.expires_at = c.expires_at;
         e.record.generation = generation;
-        SecretMaterial m;
-        m.token = c.secrets->token.clone();
-        m.refresh_token = c.secrets->refresh_token.clone();
-        m.client_secret = c.secrets->client_secret.clone();
-        m.id_token = c.secrets->id_token.clone();
-        e.secrets = std::move(m);
+        e.secrets = clone_secrets(*c.secrets);
     }
     if (c.params) {
         e.record.params = *c.params;

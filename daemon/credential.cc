@@ -426,4 +426,13 @@ Result<SecretMaterial> decode_secrets(std::string_view bytes) {
     return m;
 }
 
+SecretMaterial clone_secrets(const SecretMaterial& m) {
+    SecretMaterial out;
+    out.token = m.token.clone();
+    out.refresh_token = m.refresh_token.clone();
+    out.client_secret = m.client_secret.clone();
+    out.id_token = m.id_token.clone();
+    return out;
+}
+
 } // namespace credd

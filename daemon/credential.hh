@@ -69,6 +69,10 @@ struct SecretMaterial {
     Secret id_token; // from a login or refresh answer; shown decoded, never served
 };
 
+// A copy of every member: code that copies secret material member by member forgets the
+// ones added later (the ID token was lost that way).
+SecretMaterial clone_secrets(const SecretMaterial& m);
+
 boost::json::object record_to_json(const CredentialRecord& r);
 Result<CredentialRecord> record_from_json(const boost::json::value& v);
 

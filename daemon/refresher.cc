@@ -84,11 +84,7 @@ bool is_final_class(const std::string& c) {
 RefreshCommit clone_commit(const RefreshCommit& c) {
     RefreshCommit out{c.name, c.generation, std::nullopt, c.expires_at, c.state};
     if (c.secrets) {
-        SecretMaterial m;
-        m.token = c.secrets->token.clone();
-        m.refresh_token = c.secrets->refresh_token.clone();
-        m.client_secret = c.secrets->client_secret.clone();
-        out.secrets = std::move(m);
+        out.secrets = clone_secrets(*c.secrets);
     }
     return out;
 }
@@ -574,10 +570,8 @@ void Refresher::finish(const std::string& name, std::uint64_t generation, Refres
         if (failed && !outcome->refresh_token.empty()) {
             // The provider rotated the refresh token even so: the old one is spent, so the
             // new one is kept (with the access token we had).
-            SecretMaterial kept;
-            kept.token = m->token.clone();
+            SecretMaterial kept = clone_secrets(*m);
             kept.refresh_token = std::move(outcome->refresh_token);
-            kept.client_secret = m->client_secret.clone();
             c.secrets = std::move(kept);
             c.expires_at = r->expires_at;
         }

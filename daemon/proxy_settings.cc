@@ -162,14 +162,16 @@ Result<ProxySettings> parse_proxy_settings(std::string_view value, std::string_v
         scheme = lower(rest.substr(0, sep));
         rest = rest.substr(sep + 3);
     }
+    // The userinfo ends at the last '@' anywhere: a password typed with an unescaped '/'
+    // must not be taken for a path, which would put it in the refusal below.
+    std::string_view userinfo;
+    if (const auto at = rest.rfind('@'); at != std::string_view::npos) {
+        userinfo = rest.substr(0, at);
+        rest = rest.substr(at + 1);
+    }
     std::string_view authority = rest.substr(0, rest.find('/'));
     const std::string_view path =
         authority.size() == rest.size() ? "" : rest.substr(authority.size());
-    std::string_view userinfo;
-    if (const auto at = authority.rfind('@'); at != std::string_view::npos) {
-        userinfo = authority.substr(0, at);
-        authority = authority.substr(at + 1);
-    }
     // What may be shown: the value without its userinfo.
     const std::string shown = scheme + "://" + std::string(authority) + std::string(path);
     if (scheme != "http") {

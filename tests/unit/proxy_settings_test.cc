@@ -50,6 +50,17 @@ TEST(ProxySettings, UnusableValuesAreRefusedWithoutShowingThePassword) {
     EXPECT_FALSE(parse_proxy_settings("http://bob:bad%zzescape@proxy:3128", ""));
 }
 
+TEST(ProxySettings, APasswordWithAnUnescapedSlashIsUserinfoNotAPath) {
+    const auto p = parse_proxy_settings("http://bob:se/cret@proxy:3128", "");
+    ASSERT_TRUE(p) << p.error().message;
+    EXPECT_EQ(p->display, "http://proxy:3128");
+    EXPECT_EQ(p->host, "proxy");
+    // And when the value is refused anyway, the password is not in the message.
+    const auto bad = parse_proxy_settings("https://bob:se/cret@proxy:3128", "");
+    ASSERT_FALSE(bad);
+    EXPECT_EQ(bad.error().message.find("cret"), std::string::npos) << bad.error().message;
+}
+
 TEST(ProxySettings, NoProxyMatchesSuffixesPortsAddressesAndEverything) {
     const auto p = parse_proxy_settings(
         "proxy:3128",

@@ -121,7 +121,9 @@ Result<void> open_refresher(const DaemonOptions& o, auto& p) {
     }
     p.oauth2 = std::make_unique<OAuth2Strategy>(*p.http);
     p.exec = std::make_unique<ExecStrategy>(p.io);
-    p.refresher = std::make_unique<Refresher>(p.io, *p.broker);
+    RefresherOptions refresher_options;
+    refresher_options.max_concurrent = o.max_refreshes;
+    p.refresher = std::make_unique<Refresher>(p.io, *p.broker, refresher_options);
     p.refresher->add_strategy(std::string(kind_oauth2_refresh_token), *p.oauth2);
     p.refresher->add_strategy(std::string(kind_oauth2_client_credentials), *p.oauth2);
     p.refresher->add_strategy(std::string(kind_exec), *p.exec);

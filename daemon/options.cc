@@ -41,6 +41,8 @@ options:
                          is honoured too)
   --http-timeout SECS    give up on a token request after this long: resolve,
                          connect, TLS, send and answer together (default 15)
+  --max-refreshes N      token requests in flight at once; the rest queue, a
+                         refresh a client waits for first (default 128)
   -h, --help             show this help
   --version              show the version
 )";
@@ -90,6 +92,8 @@ constexpr NumberOption number_options[] = {
      [](DaemonOptions& o, long n) { o.exit_idle_time = std::chrono::seconds(n); }},
     {"--http-timeout", 1, 600,
      [](DaemonOptions& o, long n) { o.http_timeout = std::chrono::seconds(n); }},
+    {"--max-refreshes", 1, 4096,
+     [](DaemonOptions& o, long n) { o.max_refreshes = static_cast<std::size_t>(n); }},
 };
 
 // Sets one option that takes a value (`flag` without its "=value").

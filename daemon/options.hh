@@ -24,6 +24,7 @@ struct DaemonOptions {
     std::chrono::milliseconds keyring_timeout{10'000};
     std::optional<std::string> ca_file; // trust these CAs for token endpoints
     std::chrono::milliseconds http_timeout{15'000};
+    std::size_t max_refreshes = 128; // token requests in flight at once
     bool show_help = false;
     bool show_version = false;
 };

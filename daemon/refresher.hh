@@ -26,7 +26,7 @@ struct RefresherOptions {
     std::chrono::milliseconds wait_timeout{20'000};
     // At most this many refreshes ask their provider at once; the rest wait in a FIFO
     // queue, which a refresh some client is waiting for jumps.
-    std::size_t max_concurrent = 32;
+    std::size_t max_concurrent = 128;
 };
 
 // Owned by the Daemon; lives on the I/O thread next to the Broker, whose records it

@@ -96,7 +96,7 @@ def main():
     sock = os.path.join(tmp, "socket")
     log = open(os.path.join(tmp, "credd.log"), "w")
     credd = subprocess.Popen([a.credd, "--socket", sock, "--data-dir", os.path.join(tmp, "data"),
-                              "--key-file", os.path.join(tmp, "key"), "--log-level", "warn",
+                              "--key-store=file", "--key-file", os.path.join(tmp, "key"), "--log-level", "warn",
                               "--max-connections", "64"], stderr=log)
     try:
         deadline = time.time() + 10

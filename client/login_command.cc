@@ -160,6 +160,13 @@ bool has_display() {
 // `xdg-open URL` without a shell, its output to /dev/null (browsers are chatty), not
 // waited for: some xdg-open fallbacks run until the browser exits.
 Result<void> open_browser(const std::string& url) {
+    // Only a web address: xdg-open also opens files and other handlers, and the URL
+    // comes from the provider's metadata.
+    if (!url.starts_with("https://") && !url.starts_with("http://")) {
+        return make_error(Errc::invalid_params,
+                          "login: the authorization URL is not a web address; not opened",
+                          "check the credential's --auth-url or --issuer");
+    }
     posix_spawn_file_actions_t actions;
     ::posix_spawn_file_actions_init(&actions);
     ::posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
@@ -489,6 +496,7 @@ std::optional<ExitCode> LoginSession::on_stdin() {
         wipe(s.data(), s.size());
     }
     auto sent = m_connection.send(line, Deadline::after(call_timeout));
+    wipe(line); // it holds the authorization code
     if (!sent) {
         return fail(sent.error());
     }

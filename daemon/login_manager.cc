@@ -26,6 +26,7 @@
 #include "strategy.hh"
 #include "token_response.hh"
 #include "watch_hub.hh"
+#include "wiping_arena.hh"
 
 namespace credd {
 
@@ -85,11 +86,18 @@ std::optional<std::int64_t> int_field(const json::object& o, std::string_view ke
     return std::nullopt;
 }
 
+std::string get(const std::map<std::string, std::string>& m, const std::string& key) {
+    const auto it = m.find(key);
+    return it == m.end() ? std::string{} : it->second;
+}
+
 // The OAuth error code of a token endpoint answer that carries no access token (JSON or
 // a form body); empty when there is none.
 std::string oauth_error(const HttpResponse& r) {
+    // The answer may hold the tokens: parsed where it is wiped afterwards.
+    WipingArena arena(4096);
     boost::system::error_code ec;
-    const json::value v = json::parse(r.body, ec);
+    const json::value v = parse_wiping(arena, r.body, ec);
     if (!ec && v.is_object()) {
         const auto& o = v.get_object();
         if (o.contains("access_token")) {
@@ -97,11 +105,16 @@ std::string oauth_error(const HttpResponse& r) {
         }
         return param(o, "error");
     }
-    if (auto form = form_decode(r.body); form && !form->contains("access_token")) {
-        const auto it = form->find("error");
-        return it == form->end() ? std::string{} : it->second;
+    std::string error;
+    if (auto form = form_decode(r.body)) {
+        if (!form->contains("access_token")) {
+            error = get(*form, "error");
+        }
+        for (auto& [k, v] : *form) {
+            wipe(v);
+        }
     }
-    return {};
+    return error;
 }
 
 // The query of a request-target or URL, decoded; empty when there is none or it is not
@@ -117,11 +130,6 @@ std::map<std::string, std::string> query_of(std::string_view target) {
     return form ? std::move(*form) : std::map<std::string, std::string>{};
 }
 
-std::string get(const std::map<std::string, std::string>& m, const std::string& key) {
-    const auto it = m.find(key);
-    return it == m.end() ? std::string{} : it->second;
-}
-
 } // namespace
 
 struct LoginManager::Login {
@@ -132,7 +140,8 @@ struct LoginManager::Login {
     std::string kind;
     Watcher* peer = nullptr;
     std::uint64_t generation = 0;
-    json::object params; // the record's, with `discovered` refreshed when it was fetched
+    UnixMs created_at = 0; // the record's: a re-added credential is another one
+    json::object params;   // the record's, with `discovered` refreshed when it was fetched
     bool params_changed = false;
     std::string token_url;
     std::string device_authorization_url;
@@ -144,6 +153,7 @@ struct LoginManager::Login {
     asio::steady_timer timer;                        // device: the next poll
     asio::steady_timer deadline;                     // auth-code: the redirect's deadline
     bool in_flight = false;                          // a token request is out
+    UnixMs sent_at = 0; // when the last token request left: expiry counts from there
     // device
     Secret device_code;
     std::int64_t interval_s = default_interval_s;
@@ -172,6 +182,11 @@ bool LoginManager::alive(const LoginPtr& l) const {
 
 void LoginManager::start(const std::string& name, bool open_listener, Watcher* peer,
                          std::function<void(Result<json::object>)> reply) {
+    if (peer != nullptr && peer->is_closed()) {
+        // Its connection closed while the request waited for the key: nobody to tell,
+        // and connection_closed has already run for it.
+        return reply(make_error(Errc::login_failed, "login cancelled: the connection closed"));
+    }
     const CredentialRecord* r = m_broker.find_record(name);
     if (r == nullptr) {
         return reply(
@@ -206,6 +221,7 @@ void LoginManager::start(const std::string& name, bool open_listener, Watcher* p
     l->kind = r->kind;
     l->peer = peer;
     l->generation = r->generation;
+    l->created_at = r->created_at;
     l->params = r->params;
     l->client_secret = secrets->client_secret.clone();
     l->open_listener = open_listener;
@@ -334,8 +350,10 @@ void LoginManager::begin_device(const LoginPtr& l) {
             return fail_start(
                 l, make_error(Errc::login_failed, where + ": " + result.error().message));
         }
+        // The answer holds the device code: parsed where it is wiped afterwards.
+        WipingArena arena(2048);
         boost::system::error_code ec;
-        json::value v = json::parse(result->body, ec);
+        json::value v = parse_wiping(arena, result->body, ec);
         if (result->status != 200 || ec || !v.is_object()) {
             std::string why = "HTTP " + std::to_string(result->status);
             if (!ec && v.is_object()) {
@@ -362,6 +380,15 @@ void LoginManager::begin_device(const LoginPtr& l) {
             return fail_start(l, make_error(Errc::login_failed,
                                             where + ": answer lacks device_code, user_code or "
                                                     "verification_uri"));
+        }
+        // They go to the user's terminal and to plugins; a provider gets no more room
+        // than a URL and a code need.
+        if (uri.size() > 2048 || param(o, "verification_uri_complete").size() > 2048 ||
+            user_code.size() > 64 || device_code.size() > 4096) {
+            wipe(device_code);
+            return fail_start(l, make_error(Errc::login_failed,
+                                            where + ": answer has an implausibly long "
+                                                    "user_code, device_code or verification URI"));
         }
         l->device_code = Secret::adopt(device_code);
         const UnixMs now = now_ms();
@@ -427,6 +454,7 @@ void LoginManager::poll(const LoginPtr& l) {
     add_client_auth(r, l->params, l->client_secret);
     l->in_flight = true;
     std::weak_ptr<Login> weak = l;
+    l->sent_at = now_ms();
     m_http.post(std::move(r), [this, weak](HttpResult result) {
         auto l = weak.lock();
         if (!alive(l)) {
@@ -489,13 +517,19 @@ void LoginManager::begin_auth_code(const LoginPtr& l) {
                 return RedirectAnswer{404, error_page("Not found."), false};
             }
             auto query = query_of(target);
-            RedirectAnswer a{200, success_page, true};
             if (!constant_time_equal(get(query, "state"), l->state)) {
-                a = {400,
-                     error_page("The answer does not belong to this login (state "
-                                "mismatch)."),
-                     true};
-            } else if (!get(query, "error").empty()) {
+                // Not this login's answer: any local process or web page can send one, so
+                // it is refused without ending the login (or the listener) it did not
+                // come from.
+                for (auto& [k, v] : query) {
+                    wipe(v);
+                }
+                return RedirectAnswer{
+                    400, error_page("The answer does not belong to this login (state mismatch)."),
+                    false};
+            }
+            RedirectAnswer a{200, success_page, true};
+            if (!get(query, "error").empty()) {
                 a = {200, error_page("The provider said: " + sanitise(get(query, "error"))), true};
             } else if (get(query, "code").empty()) {
                 a = {400, error_page("The answer carries no code."), true};
@@ -612,6 +646,7 @@ void LoginManager::exchange_code(const LoginPtr& l, std::string code) {
     add_client_auth(r, l->params, l->client_secret);
     l->in_flight = true;
     std::weak_ptr<Login> weak = l;
+    l->sent_at = now_ms();
     m_http.post(std::move(r), [this, weak](HttpResult result) {
         auto l = weak.lock();
         if (!alive(l)) {
@@ -629,7 +664,9 @@ void LoginManager::exchange_code(const LoginPtr& l, std::string code) {
 
 // The token endpoint's final answer: store what it gave, then say so.
 void LoginManager::on_token_answer(const LoginPtr& l, HttpResponse& response) {
-    const UnixMs now = now_ms();
+    // As for a refresh: the lifetime counts from when the request left, so a slow answer
+    // cannot make the token look longer-lived than it is.
+    const UnixMs now = l->sent_at != 0 ? l->sent_at : now_ms();
     auto token = parse_token_response(response, now);
     if (!token) {
         return fail(l, Errc::login_failed,
@@ -638,7 +675,16 @@ void LoginManager::on_token_answer(const LoginPtr& l, HttpResponse& response) {
     }
     RefreshCommit c;
     c.name = l->name;
+    // A background refresh during the login bumps the generation; that is no reason to
+    // throw away a login the user has just approved (its code is spent). Only a
+    // credential removed, re-added (a new created_at) or changed to another kind or
+    // client supersedes it.
     c.generation = l->generation;
+    if (const CredentialRecord* r = m_broker.find_record(l->name);
+        r != nullptr && r->created_at == l->created_at && r->kind == l->kind &&
+        param(r->params, "client_id") == param(l->params, "client_id")) {
+        c.generation = r->generation;
+    }
     SecretMaterial m;
     m.token = std::move(token->access_token);
     m.refresh_token = std::move(token->refresh_token);
@@ -739,6 +785,12 @@ Result<void> LoginManager::cancel(const std::string& login_id) {
     }
     LoginPtr l = it->second;
     spdlog::info("credential {}: login {} cancelled", l->name, l->id);
+    if (l->reply) {
+        // login.start has not been answered yet (discovery or the device request in
+        // flight): it is answered now, and no progress follows.
+        fail_start(l, make_error(Errc::login_failed, "login " + login_id + ": cancelled"));
+        return {};
+    }
     finish(l, json::object{{"state", "cancelled"}});
     return {};
 }

@@ -66,6 +66,17 @@ void try_next(std::shared_ptr<Attempt> a) {
     });
 }
 
+// A provider's string for an error message: control bytes and non-ASCII as '?'.
+std::string printable(std::string_view s) {
+    std::string out(s);
+    for (char& c : out) {
+        if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) > 0x7e) {
+            c = '?';
+        }
+    }
+    return out;
+}
+
 } // namespace
 
 std::vector<std::string> discovery_urls(std::string_view issuer) {
@@ -90,13 +101,12 @@ Result<json::object> discovered_from_metadata(std::string_view issuer, const jso
     const auto* iss = metadata.if_contains("issuer");
     if (iss == nullptr || !iss->is_string() ||
         trim_slash(iss->get_string()) != trim_slash(issuer)) {
-        return make_error(Errc::discovery_failed,
-                          "discovery for " + std::string(issuer) +
-                              ": the metadata names another issuer" +
-                              (iss && iss->is_string()
-                                   ? " (" + std::string(iss->get_string().subview(0, 200)) + ")"
-                                   : std::string(" (none)")),
-                          "set --issuer to exactly the issuer the provider names");
+        return make_error(
+            Errc::discovery_failed,
+            "discovery for " + std::string(issuer) + ": the metadata names another issuer" +
+                (iss && iss->is_string() ? " (" + printable(iss->get_string().subview(0, 200)) + ")"
+                                         : std::string(" (none)")),
+            "set --issuer to exactly the issuer the provider names");
     }
     json::object out;
     out["issuer"] = std::string(issuer);
@@ -105,9 +115,17 @@ Result<json::object> discovered_from_metadata(std::string_view issuer, const jso
         {"device_authorization_endpoint", "device_authorization_url"},
         {"authorization_endpoint", "authorization_url"},
     };
+    // Only web URLs: the authorization endpoint goes to the user's browser (xdg-open),
+    // where a file: or custom-scheme URL from a hostile issuer would open something else.
+    // http:// only from an http:// issuer (the HttpClient then allows loopback alone).
+    const bool http_issuer = issuer.starts_with("http://");
     for (const auto& [from, to] : endpoints) {
         const auto* v = metadata.if_contains(from);
-        if (v && v->is_string() && !v->get_string().empty() && v->get_string().size() <= 2048) {
+        if (v == nullptr || !v->is_string() || v->get_string().size() > 2048) {
+            continue;
+        }
+        const std::string_view url = v->get_string();
+        if (url.starts_with("https://") || (http_issuer && url.starts_with("http://"))) {
             out[to] = *v;
         }
     }

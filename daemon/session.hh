@@ -69,6 +69,7 @@ public:
     void on_watch_event(const WatchEvent& event) override;
     void notify(std::string line) override;
     void hold_open(bool held) override;
+    bool is_closed() const override { return m_state == State::closed; }
 
 private:
     enum class State { reading, handling, awaiting_reply, writing, closed };

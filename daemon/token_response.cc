@@ -76,14 +76,8 @@ std::optional<Fields> json_fields(std::string_view body) {
     // The parser's scratch space and the parsed value live in a wiping arena (and a
     // stack buffer wiped below), so the tokens it copies leave no plaintext behind.
     WipingArena arena(4096);
-    unsigned char scratch[1024];
-    json::parser p(json::storage_ptr(&arena), {}, scratch, sizeof scratch);
-    p.reset(json::storage_ptr(&arena));
     boost::system::error_code ec;
-    // The whole body at once: parser::write fails on an incomplete text.
-    p.write(body.data(), body.size(), ec);
-    const json::value v = ec ? json::value{} : p.release();
-    wipe(scratch, sizeof scratch);
+    const json::value v = parse_wiping(arena, body, ec);
     if (ec || !v.is_object()) {
         return std::nullopt;
     }

@@ -36,6 +36,9 @@ public:
     // While a login runs for this connection it waits for notifications, so silence is
     // no reason to close it: true when one starts, false when it ends.
     virtual void hold_open(bool held) = 0;
+    // Whether the connection has closed: a request whose answer was deferred (waiting for
+    // the data key) may run after its connection is gone, and must not start a login.
+    virtual bool is_closed() const = 0;
 
 protected:
     ~Watcher() = default;

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include <boost/json/parser.hpp>
+
 #include "secret.hh"
 
 namespace credd {
@@ -42,6 +44,18 @@ void* WipingArena::do_allocate(std::size_t n, std::size_t align) {
         }
         ++m_current;
     }
+}
+
+boost::json::value parse_wiping(WipingArena& arena, std::string_view text,
+                                boost::system::error_code& ec) {
+    unsigned char scratch[1024];
+    boost::json::parser p(boost::json::storage_ptr(&arena), {}, scratch, sizeof scratch);
+    p.reset(boost::json::storage_ptr(&arena));
+    // The whole text at once: parser::write fails on an incomplete text.
+    p.write(text.data(), text.size(), ec);
+    boost::json::value v = ec ? boost::json::value{} : p.release();
+    wipe(scratch, sizeof scratch);
+    return v;
 }
 
 } // namespace credd

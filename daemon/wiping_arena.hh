@@ -3,9 +3,11 @@
 
 #include <cstddef>
 #include <memory>
+#include <string_view>
 #include <vector>
 
 #include <boost/json/memory_resource.hpp>
+#include <boost/json/value.hpp>
 
 namespace credd {
 
@@ -39,5 +41,11 @@ private:
     std::vector<Block> m_blocks;
     std::size_t m_current = 0;
 };
+
+// `text` parsed as one JSON value allocated in `arena` (which must outlive it), the
+// parser's scratch space wiped too: for bodies that hold tokens. Null, with `ec` set,
+// when it is not JSON.
+boost::json::value parse_wiping(WipingArena& arena, std::string_view text,
+                                boost::system::error_code& ec);
 
 } // namespace credd

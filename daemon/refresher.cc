@@ -395,9 +395,11 @@ void Refresher::schedule(const std::string& name) {
     if (!at) {
         return; // a token that does not expire needs no refresh
     }
-    if (*at <= now && !s.uncommitted && s.waiters.empty()) {
+    if (*at <= now && !s.uncommitted && s.waiters.empty() && !m->token.empty()) {
         // Overdue (after downtime, or the data key just arrived) and nobody waits: spread
-        // with the others so thousands do not start in the same instant.
+        // with the others so thousands do not start in the same instant. A first fetch
+        // (a credential just added) is not spread: adds come at the pace they are made,
+        // and the concurrency cap bounds a bulk add.
         at = now + spread_delay_ms(m_spreading, jitter_unit());
         s.spread = true;
         ++m_spreading;

@@ -151,6 +151,8 @@ def main():
                     if c["status"] == "expired" or overdue:
                         late_seen += 1
                         late_names.add(c["name"])
+                        if os.environ.get("BENCH_SHOW_LATE") and late_seen <= 5:
+                            print("late:", json.dumps(c), "now", int(now_ms), file=sys.stderr)
             time.sleep(0.01)
         window = time.time() - t0
         refreshes = count(port) - requests0

@@ -440,6 +440,24 @@ void LoginManager::schedule_poll(const LoginPtr& l) {
     });
 }
 
+// One token-endpoint request of a login: the client authenticated as for refreshes, the
+// send time kept (expiry counts from it), and `then` called only while the login lives.
+void LoginManager::post_token_request(const LoginPtr& l, HttpRequest r,
+                                      std::function<void(const LoginPtr&, HttpResult&)> then) {
+    add_client_auth(r, l->params, l->client_secret);
+    l->in_flight = true;
+    l->sent_at = now_ms();
+    std::weak_ptr<Login> weak = l;
+    m_http.post(std::move(r), [this, weak, then = std::move(then)](HttpResult result) {
+        auto l = weak.lock();
+        if (!alive(l)) {
+            return;
+        }
+        l->in_flight = false;
+        then(l, result);
+    });
+}
+
 void LoginManager::poll(const LoginPtr& l) {
     if (now_ms() >= l->expires_at) {
         return fail(l, Errc::expired_token,
@@ -451,16 +469,7 @@ void LoginManager::poll(const LoginPtr& l) {
     r.allow_insecure_http = l->allow_insecure_http;
     append_form_field(r.body, "grant_type", "urn:ietf:params:oauth:grant-type:device_code");
     append_form_field(r.body, "device_code", l->device_code.expose());
-    add_client_auth(r, l->params, l->client_secret);
-    l->in_flight = true;
-    std::weak_ptr<Login> weak = l;
-    l->sent_at = now_ms();
-    m_http.post(std::move(r), [this, weak](HttpResult result) {
-        auto l = weak.lock();
-        if (!alive(l)) {
-            return;
-        }
-        l->in_flight = false;
+    post_token_request(l, std::move(r), [this](const LoginPtr& l, HttpResult& result) {
         if (!result) {
             if (result.error().error_class == ErrorClass::transient) {
                 // The network may come back before the code expires: keep polling.
@@ -643,16 +652,7 @@ void LoginManager::exchange_code(const LoginPtr& l, std::string code) {
     wipe(code);
     append_form_field(r.body, "redirect_uri", l->redirect_uri);
     append_form_field(r.body, "code_verifier", l->verifier.expose());
-    add_client_auth(r, l->params, l->client_secret);
-    l->in_flight = true;
-    std::weak_ptr<Login> weak = l;
-    l->sent_at = now_ms();
-    m_http.post(std::move(r), [this, weak](HttpResult result) {
-        auto l = weak.lock();
-        if (!alive(l)) {
-            return;
-        }
-        l->in_flight = false;
+    post_token_request(l, std::move(r), [this](const LoginPtr& l, HttpResult& result) {
         if (!result) {
             return fail(l, Errc::login_failed,
                         "credential " + l->name + ": login failed: " + result.error().message,

@@ -13,6 +13,7 @@
 #include <boost/json/object.hpp>
 
 #include "error.hh"
+#include "http_client.hh"
 
 namespace boost::asio {
 class io_context;
@@ -21,9 +22,7 @@ class io_context;
 namespace credd {
 
 class Broker;
-class HttpClient;
 class Watcher;
-struct HttpResponse;
 
 // How long an authorization code login waits for its redirect (or login.complete).
 inline constexpr std::int64_t login_redirect_timeout_ms = 10LL * 60 * 1000;
@@ -74,6 +73,8 @@ private:
     void begin_auth_code(const LoginPtr& l);
     void schedule_poll(const LoginPtr& l);
     void poll(const LoginPtr& l);
+    void post_token_request(const LoginPtr& l, HttpRequest r,
+                            std::function<void(const LoginPtr&, HttpResult&)> then);
     void on_redirect(const LoginPtr& l, const std::map<std::string, std::string>& query);
     void exchange_code(const LoginPtr& l, std::string code);
     void on_token_answer(const LoginPtr& l, HttpResponse& response);

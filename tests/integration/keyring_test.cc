@@ -24,11 +24,6 @@ bool exists(const std::string& path) {
     return fs::exists(path, ec);
 }
 
-std::string text_of(const json::object& o, std::string_view key) {
-    const auto* v = o.if_contains(key);
-    return v && v->is_string() ? std::string(v->get_string()) : std::string();
-}
-
 // A daemon on its own session bus, with gnome-keyring on it unless a suite says not.
 class KeyringTest : public DaemonTest {
 protected:
@@ -72,14 +67,14 @@ protected:
         wait_until(
             [&] {
                 i = info();
-                return text_of(i, "key_state") != "loading";
+                return string_at(i, "key_state") != "loading";
             },
             15s);
         return i;
     }
     std::string key_error_code(const json::object& i) const {
         const auto* e = i.if_contains("key_error");
-        return e && e->is_object() ? text_of(e->get_object(), "code") : "";
+        return e && e->is_object() ? string_at(e->get_object(), "code") : "";
     }
     std::size_t items() {
         const auto n = m_bus.count_key_items(m_dirs.data_dir());
@@ -95,7 +90,7 @@ protected:
             r && r->is_object() ? r->get_object().if_contains("credentials") : nullptr;
         if (list && list->is_array()) {
             for (const auto& c : list->get_array()) {
-                names += (names.empty() ? "" : ",") + text_of(c.get_object(), "name");
+                names += (names.empty() ? "" : ",") + string_at(c.get_object(), "name");
             }
         }
         return names;
@@ -124,17 +119,17 @@ using Keyring = KeyringTest;
 
 TEST_F(Keyring, FirstStartCreatesTheKeyItemLaterStartsReuseIt) {
     const json::object first = settled_info();
-    EXPECT_EQ(text_of(first, "key_store"), "auto");
-    EXPECT_EQ(text_of(first, "key_protection"), "keyring");
-    EXPECT_EQ(text_of(first, "key_state"), "ready");
-    EXPECT_TRUE(contains(text_of(first, "key_location"), m_dirs.data_dir()));
+    EXPECT_EQ(string_at(first, "key_store"), "auto");
+    EXPECT_EQ(string_at(first, "key_protection"), "keyring");
+    EXPECT_EQ(string_at(first, "key_state"), "ready");
+    EXPECT_TRUE(contains(string_at(first, "key_location"), m_dirs.data_dir()));
     EXPECT_EQ(items(), 1u);
     const std::string token = make_token("reuse");
     add_all({{"reuse", token}});
 
     for (int run = 0; run < 2; ++run) {
         restart_on_bus();
-        EXPECT_EQ(text_of(settled_info(), "key_protection"), "keyring");
+        EXPECT_EQ(string_at(settled_info(), "key_protection"), "keyring");
         expect_all_served({{"reuse", token}});
         EXPECT_EQ(items(), 1u) << "a later start made a second key item";
     }
@@ -261,10 +256,10 @@ TEST_F(Keyring, MigrationRoundTripsKeyringFileKeyring) {
     EXPECT_EQ(fs::status(m_dirs.key_file()).permissions() & fs::perms::all,
               fs::perms::owner_read | fs::perms::owner_write);
     EXPECT_EQ(items(), 0u) << "the old keyring copy was not deleted";
-    EXPECT_EQ(text_of(info(), "key_protection"), "file");
+    EXPECT_EQ(string_at(info(), "key_protection"), "file");
     expect_all_served(tokens);
     restart_on_bus();
-    EXPECT_EQ(text_of(settled_info(), "key_protection"), "file");
+    EXPECT_EQ(string_at(settled_info(), "key_protection"), "file");
     expect_all_served(tokens);
 
     r = cred_on_bus({"keystore", "migrate", "--to", "keyring"});
@@ -272,7 +267,7 @@ TEST_F(Keyring, MigrationRoundTripsKeyringFileKeyring) {
     EXPECT_FALSE(exists(m_dirs.key_file())) << "the old key file was not deleted";
     EXPECT_EQ(items(), 1u);
     restart_on_bus();
-    EXPECT_EQ(text_of(settled_info(), "key_protection"), "keyring");
+    EXPECT_EQ(string_at(settled_info(), "key_protection"), "keyring");
     expect_all_served(tokens);
 }
 
@@ -319,7 +314,7 @@ TEST_P(KeyringMigrationKilled, NothingIsLostAndRunningAgainFinishes) {
         ASSERT_EQ(cred_on_bus({"keystore", "migrate", "--to", "file"}).exit_code(), 0);
     }
     restart_on_bus({{"CREDD_TEST_KILL_MIGRATION_AT", step}});
-    EXPECT_EQ(text_of(settled_info(), "key_protection"), from);
+    EXPECT_EQ(string_at(settled_info(), "key_protection"), from);
 
     const ProcessResult killed = cred_on_bus({"keystore", "migrate", "--to", to});
     EXPECT_NE(killed.exit_code(), 0) << "the daemon was meant to die at " << step;
@@ -331,11 +326,11 @@ TEST_P(KeyringMigrationKilled, NothingIsLostAndRunningAgainFinishes) {
 
     const ProcessResult again = cred_on_bus({"keystore", "migrate", "--to", to});
     ASSERT_EQ(again.exit_code(), 0) << again.describe();
-    EXPECT_EQ(text_of(info(), "key_protection"), to);
+    EXPECT_EQ(string_at(info(), "key_protection"), to);
     EXPECT_EQ(items(), std::string(to) == "keyring" ? 1u : 0u);
     EXPECT_EQ(exists(m_dirs.key_file()), std::string(to) == "file");
     restart_on_bus();
-    EXPECT_EQ(text_of(settled_info(), "key_protection"), to);
+    EXPECT_EQ(string_at(settled_info(), "key_protection"), to);
     expect_all_served(tokens);
 }
 
@@ -396,7 +391,7 @@ TEST_F(Keyring, SigtermWhileTheKeyWaitsOnAHungKeyringExitsAtOnce) {
     // The default deadline, 10 s, and a call that ignores cancellation: the key load is
     // stuck in it, and its thread stays stuck while credd exits.
     restart(options({{"CREDD_TEST_KEYRING_UNCANCELLABLE", "1"}}));
-    ASSERT_EQ(text_of(info(), "key_state"), "loading");
+    ASSERT_EQ(string_at(info(), "key_state"), "loading");
     // A request that may be waiting for the key when SIGTERM comes (or not read yet).
     auto waiting = std::async(std::launch::async, [socket = m_daemon->socket_path()] {
         RpcClient client(socket);
@@ -450,8 +445,8 @@ protected:
 
 TEST_F(NoKeyring, AnswersKeyringUnavailableWithAHintAndWritesNothing) {
     const json::object i = settled_info();
-    EXPECT_EQ(text_of(i, "key_state"), "failed");
-    EXPECT_EQ(text_of(i, "key_protection"), "none");
+    EXPECT_EQ(string_at(i, "key_state"), "failed");
+    EXPECT_EQ(string_at(i, "key_protection"), "none");
     EXPECT_EQ(key_error_code(i), "keyring_unavailable");
 
     const json::value add = rpc("credential.add", {{"name", "refused"},
@@ -482,7 +477,7 @@ TEST_F(NoKeyring, AnExistingKeyFileIsUsedAndSaidSo) {
     const std::string token = make_token("filed");
     add_all({{"filed", token}});
     restart_on_bus();
-    EXPECT_EQ(text_of(settled_info(), "key_protection"), "file");
+    EXPECT_EQ(string_at(settled_info(), "key_protection"), "file");
     expect_all_served({{"filed", token}});
     EXPECT_TRUE(contains(m_daemon->log(), "using the existing key file"));
 }
@@ -494,7 +489,7 @@ TEST_F(NoKeyring, KeyStoreKeyringNeverFallsBackToTheKeyFile) {
     ASSERT_TRUE(m_daemon->stop().exited_with(0));
     restart(options({}, "keyring"));
     const json::object i = settled_info();
-    EXPECT_EQ(text_of(i, "key_store"), "keyring");
+    EXPECT_EQ(string_at(i, "key_store"), "keyring");
     EXPECT_EQ(key_error_code(i), "keyring_unavailable");
     EXPECT_EQ(error_code_of(rpc("token.get", {{"name", "pinned"}})), "keyring_unavailable");
 }

@@ -26,11 +26,6 @@ using Clock = std::chrono::steady_clock;
 
 constexpr int lifetime_s = 12; // access tokens from the provider
 
-std::string str(const json::object& o, std::string_view key) {
-    const auto* v = o.if_contains(key);
-    return v && v->is_string() ? std::string(v->get_string()) : std::string{};
-}
-
 // One connection that starts logins: answers are matched by id, login.progress
 // notifications kept in order.
 class LoginConnection {
@@ -88,7 +83,7 @@ public:
             if (n.empty()) {
                 return n;
             }
-            const auto state = str(n, "state");
+            const auto state = string_at(n, "state");
             if (state != "waiting" && state != "slow_down") {
                 return n;
             }
@@ -107,7 +102,7 @@ private:
                         std::chrono::duration_cast<std::chrono::milliseconds>(end - Clock::now()));
     }
     static bool is_progress(const json::value& v) {
-        return v.is_object() && str(v.as_object(), "method") == "login.progress" &&
+        return v.is_object() && string_at(v.as_object(), "method") == "login.progress" &&
                !v.as_object().contains("id");
     }
     std::string protocol_line(std::string_view method, const json::object& params) {
@@ -171,7 +166,8 @@ TEST_F(LoginTest, DeviceLoginThroughTheProvidersPagesThenRefreshesWithRotation) 
                                      {"client_id", "device-client"},
                                      {"scope", "openid offline_access email profile"}})));
     // Added, never logged in: needs_login, and token.get says how to fix it.
-    EXPECT_TRUE(wait_until([&] { return str(status_of("dev"), "status") == "needs_login"; }, 5s))
+    EXPECT_TRUE(
+        wait_until([&] { return string_at(status_of("dev"), "status") == "needs_login"; }, 5s))
         << json::serialize(status_of("dev"));
     const auto before = rpc("token.get", {{"name", "dev"}});
     EXPECT_EQ(error_code_of(before), "needs_login") << json::serialize(before);
@@ -179,10 +175,10 @@ TEST_F(LoginTest, DeviceLoginThroughTheProvidersPagesThenRefreshesWithRotation) 
 
     LoginConnection c(m_daemon->socket_path());
     const auto started = start(c, "dev");
-    ASSERT_EQ(str(started, "flow"), "device");
-    EXPECT_EQ(str(started, "verification_uri"), m_issuer + "/device");
-    const std::string complete = str(started, "verification_uri_complete");
-    const std::string user_code = str(started, "user_code");
+    ASSERT_EQ(string_at(started, "flow"), "device");
+    EXPECT_EQ(string_at(started, "verification_uri"), m_issuer + "/device");
+    const std::string complete = string_at(started, "verification_uri_complete");
+    const std::string user_code = string_at(started, "user_code");
     EXPECT_NE(complete.find(user_code), std::string::npos);
     EXPECT_EQ(started.at("interval").as_int64(), 1);
     // The QR symbol of the complete URI, for cred and plugins to draw: a square of bits
@@ -202,16 +198,16 @@ TEST_F(LoginTest, DeviceLoginThroughTheProvidersPagesThenRefreshesWithRotation) 
     // The user opens the verification page, types the code, signs in, approves.
     const auto page = browse(m_issuer + "/device", {"--user-code", user_code});
     ASSERT_EQ(page.at("status").as_int64(), 200) << json::serialize(page);
-    ASSERT_NE(str(page, "body").find("Sign-in Success"), std::string::npos)
+    ASSERT_NE(string_at(page, "body").find("Sign-in Success"), std::string::npos)
         << json::serialize(page);
 
     const auto done = c.terminal();
-    ASSERT_EQ(str(done, "state"), "succeeded") << json::serialize(done);
-    EXPECT_EQ(str(done, "login_id"), str(started, "login_id"));
+    ASSERT_EQ(string_at(done, "state"), "succeeded") << json::serialize(done);
+    EXPECT_EQ(string_at(done, "login_id"), string_at(started, "login_id"));
     const auto& identity = done.at("identity").as_object();
-    EXPECT_EQ(str(identity, "sub"), "alice");
-    EXPECT_EQ(str(identity, "email"), "alice@example.test");
-    EXPECT_EQ(str(identity, "preferred_username"), "alice");
+    EXPECT_EQ(string_at(identity, "sub"), "alice");
+    EXPECT_EQ(string_at(identity, "email"), "alice@example.test");
+    EXPECT_EQ(string_at(identity, "preferred_username"), "alice");
     EXPECT_GT(done.at("expires_at").as_int64(), now_unix_ms());
 
     // Stored before `succeeded`: served at once, without another token request.
@@ -221,14 +217,14 @@ TEST_F(LoginTest, DeviceLoginThroughTheProvidersPagesThenRefreshesWithRotation) 
     const auto first = get_token({{"name", "dev"}});
     ASSERT_TRUE(first.token) << first.describe();
     EXPECT_EQ(provider_requests("refresh_token"), refreshes);
-    EXPECT_EQ(str(status_of("dev"), "status"), "fresh");
+    EXPECT_EQ(string_at(status_of("dev"), "status"), "fresh");
 
     const auto who = rpc("credential.whoami", {{"name", "dev"}});
     const auto* w = result_of(who);
     ASSERT_TRUE(w) << json::serialize(who);
-    EXPECT_EQ(str(w->as_object(), "sub"), "alice");
-    EXPECT_EQ(str(w->as_object(), "name_claim"), "User alice");
-    EXPECT_EQ(str(w->as_object(), "issuer"), m_issuer);
+    EXPECT_EQ(string_at(w->as_object(), "sub"), "alice");
+    EXPECT_EQ(string_at(w->as_object(), "name_claim"), "User alice");
+    EXPECT_EQ(string_at(w->as_object(), "issuer"), m_issuer);
     // The ID token is never served as the token.
     EXPECT_EQ(json::serialize(rpc("token.get", {{"name", "dev"}})).find("eyJ"), std::string::npos);
 
@@ -240,7 +236,7 @@ TEST_F(LoginTest, DeviceLoginThroughTheProvidersPagesThenRefreshesWithRotation) 
     ASSERT_TRUE(later.token) << later.describe();
     EXPECT_NE(*later.token, *first.token);
     // Both refreshes succeeded: a spent (unrotated) refresh token would be invalid_grant.
-    ASSERT_TRUE(wait_until([&] { return str(status_of("dev"), "status") == "fresh"; }, 5s));
+    ASSERT_TRUE(wait_until([&] { return string_at(status_of("dev"), "status") == "fresh"; }, 5s));
     const auto st = status_of("dev");
     EXPECT_TRUE(st.at("error_class").is_null()) << json::serialize(st);
     EXPECT_EQ(st.at("failures").as_int64(), 0);
@@ -255,22 +251,22 @@ TEST_F(LoginTest, AuthCodeWithPkceLandsOnTheLoopbackListener) {
     const int exchanges = provider_requests("authorization_code");
     LoginConnection c(m_daemon->socket_path());
     const auto started = start(c, "laptop");
-    ASSERT_EQ(str(started, "flow"), "auth-code");
-    const std::string redirect = str(started, "redirect_uri");
+    ASSERT_EQ(string_at(started, "flow"), "auth-code");
+    const std::string redirect = string_at(started, "redirect_uri");
     ASSERT_EQ(redirect.rfind("http://127.0.0.1:", 0), 0u) << redirect;
-    const std::string url = str(started, "authorization_url");
+    const std::string url = string_at(started, "authorization_url");
     EXPECT_NE(url.find("code_challenge_method=S256"), std::string::npos);
     EXPECT_NE(url.find("state="), std::string::npos);
 
     // The browser follows the provider's pages and is redirected to credd's listener.
     const auto page = browse(url);
-    EXPECT_EQ(str(page, "url").rfind(redirect, 0), 0u) << json::serialize(page);
+    EXPECT_EQ(string_at(page, "url").rfind(redirect, 0), 0u) << json::serialize(page);
     EXPECT_EQ(page.at("status").as_int64(), 200) << json::serialize(page);
-    EXPECT_NE(str(page, "body").find("close this tab"), std::string::npos);
+    EXPECT_NE(string_at(page, "body").find("close this tab"), std::string::npos);
 
     const auto done = c.terminal();
-    ASSERT_EQ(str(done, "state"), "succeeded") << json::serialize(done);
-    EXPECT_EQ(str(done.at("identity").as_object(), "email"), "alice@example.test");
+    ASSERT_EQ(string_at(done, "state"), "succeeded") << json::serialize(done);
+    EXPECT_EQ(string_at(done.at("identity").as_object(), "email"), "alice@example.test");
     EXPECT_TRUE(get_token({{"name", "laptop"}}).token);
     EXPECT_EQ(provider_requests("authorization_code"), exchanges + 1);
     // The listener is gone once the login ended.
@@ -286,29 +282,29 @@ TEST_F(LoginTest, AWrongStateIsRefusedByTheListenerAndFailsLoginComplete) {
     {
         LoginConnection c(m_daemon->socket_path());
         const auto started = start(c, "laptop");
-        const int port = port_of(str(started, "redirect_uri"));
+        const int port = port_of(string_at(started, "redirect_uri"));
         // A stray request (a favicon) is answered 404 and the listener keeps waiting.
         EXPECT_EQ(http_call("GET", port, "/favicon.ico").status, 404);
         // A redirect with another state (a stale tab, a hostile page) is refused, and the
         // login goes on: it cannot be aborted by whoever can reach 127.0.0.1.
         const auto a = http_call("GET", port, "/callback?code=stolen&state=not-ours");
         EXPECT_EQ(a.status, 400);
-        const auto page = browse(str(started, "authorization_url"));
+        const auto page = browse(string_at(started, "authorization_url"));
         EXPECT_EQ(page.at("status").as_int64(), 200) << json::serialize(page);
         const auto done = c.terminal();
-        ASSERT_EQ(str(done, "state"), "succeeded") << json::serialize(done);
+        ASSERT_EQ(string_at(done, "state"), "succeeded") << json::serialize(done);
     }
     {
         LoginConnection c(m_daemon->socket_path());
         const auto started = start(c, "laptop", {{"open_listener", false}});
-        const std::string redirect = str(started, "redirect_uri");
+        const std::string redirect = string_at(started, "redirect_uri");
         EXPECT_EQ(redirect.rfind("http://127.0.0.1:", 0), 0u);
-        const auto r = c.call("login.complete", {{"login_id", str(started, "login_id")},
+        const auto r = c.call("login.complete", {{"login_id", string_at(started, "login_id")},
                                                  {"redirect_url", redirect + "?code=x&state=bad"}});
         EXPECT_TRUE(result_of(r)) << json::serialize(r);
         const auto done = c.terminal();
-        ASSERT_EQ(str(done, "state"), "failed") << json::serialize(done);
-        EXPECT_EQ(str(done.at("error").as_object(), "code"), "state_mismatch");
+        ASSERT_EQ(string_at(done, "state"), "failed") << json::serialize(done);
+        EXPECT_EQ(string_at(done.at("error").as_object(), "code"), "state_mismatch");
     }
     EXPECT_EQ(provider_requests("authorization_code"), exchanges + 1) << "only the real code";
 }
@@ -321,14 +317,14 @@ TEST_F(LoginTest, APastedRedirectUrlCompletesTheLogin) {
     LoginConnection c(m_daemon->socket_path());
     const auto started = start(c, "headless", {{"open_listener", false}});
     // Nothing listens: the browser's last stop is the redirect it could not follow.
-    const auto page = browse(str(started, "authorization_url"));
-    const std::string landed = str(page, "url");
-    ASSERT_EQ(landed.rfind(str(started, "redirect_uri"), 0), 0u) << json::serialize(page);
+    const auto page = browse(string_at(started, "authorization_url"));
+    const std::string landed = string_at(page, "url");
+    ASSERT_EQ(landed.rfind(string_at(started, "redirect_uri"), 0), 0u) << json::serialize(page);
     const auto r = c.call("login.complete",
-                          {{"login_id", str(started, "login_id")}, {"redirect_url", landed}});
+                          {{"login_id", string_at(started, "login_id")}, {"redirect_url", landed}});
     ASSERT_TRUE(result_of(r)) << json::serialize(r);
     const auto done = c.terminal();
-    ASSERT_EQ(str(done, "state"), "succeeded") << json::serialize(done);
+    ASSERT_EQ(string_at(done, "state"), "succeeded") << json::serialize(done);
     EXPECT_TRUE(get_token({{"name", "headless"}}).token);
 }
 
@@ -345,18 +341,20 @@ TEST_F(LoginTest, APastedAnswerIsCheckedForIssuerErrorAndCode) {
     const auto fails_with = [&](const std::string& key, const std::string& value) {
         LoginConnection c(m_daemon->socket_path());
         const auto started = start(c, "laptop", {{"open_listener", false}});
-        const std::string state = state_of(str(started, "authorization_url"));
+        const std::string state = state_of(string_at(started, "authorization_url"));
         EXPECT_FALSE(state.empty());
-        json::object params{{"login_id", str(started, "login_id")}};
+        json::object params{{"login_id", string_at(started, "login_id")}};
         if (key == "code") {
             params["code"] = value;
         } else {
-            params["redirect_url"] = str(started, "redirect_uri") + "?state=" + state + "&" + value;
+            params["redirect_url"] =
+                string_at(started, "redirect_uri") + "?state=" + state + "&" + value;
         }
         EXPECT_TRUE(result_of(c.call("login.complete", params)));
         const auto done = c.terminal();
-        EXPECT_EQ(str(done, "state"), "failed") << json::serialize(done);
-        return done.contains("error") ? str(done.at("error").as_object(), "code") : std::string{};
+        EXPECT_EQ(string_at(done, "state"), "failed") << json::serialize(done);
+        return done.contains("error") ? string_at(done.at("error").as_object(), "code")
+                                      : std::string{};
     };
     // RFC 9207: the redirect names another issuer.
     EXPECT_EQ(fails_with("redirect_url", "code=abc&iss=http%3A%2F%2Fevil.example"), "login_failed");
@@ -365,7 +363,7 @@ TEST_F(LoginTest, APastedAnswerIsCheckedForIssuerErrorAndCode) {
     const int exchanges = provider_requests("authorization_code");
     EXPECT_EQ(fails_with("code", "not-a-code"), "login_failed");
     EXPECT_EQ(provider_requests("authorization_code"), exchanges + 1);
-    EXPECT_EQ(str(status_of("laptop"), "status"), "needs_login");
+    EXPECT_EQ(string_at(status_of("laptop"), "status"), "needs_login");
 }
 
 TEST_F(LoginTest, TheUserRefusingIsAccessDenied) {
@@ -374,12 +372,13 @@ TEST_F(LoginTest, TheUserRefusingIsAccessDenied) {
                   {{"issuer", m_issuer}, {"client_id", "device-client"}, {"scope", "openid"}})));
     LoginConnection c(m_daemon->socket_path());
     const auto started = start(c, "dev");
-    browse(str(started, "verification_uri_complete"), {"--deny"});
+    browse(string_at(started, "verification_uri_complete"), {"--deny"});
     const auto done = c.terminal();
-    ASSERT_EQ(str(done, "state"), "failed") << json::serialize(done);
-    EXPECT_EQ(str(done.at("error").as_object(), "code"), "access_denied");
-    EXPECT_NE(str(done.at("error").as_object(), "hint").find("cred login dev"), std::string::npos);
-    EXPECT_EQ(str(status_of("dev"), "status"), "needs_login");
+    ASSERT_EQ(string_at(done, "state"), "failed") << json::serialize(done);
+    EXPECT_EQ(string_at(done.at("error").as_object(), "code"), "access_denied");
+    EXPECT_NE(string_at(done.at("error").as_object(), "hint").find("cred login dev"),
+              std::string::npos);
+    EXPECT_EQ(string_at(status_of("dev"), "status"), "needs_login");
 }
 
 TEST_F(LoginTest, ADeviceCodeThatExpiresEndsTheLogin) {
@@ -390,8 +389,8 @@ TEST_F(LoginTest, ADeviceCodeThatExpiresEndsTheLogin) {
     const auto started = start(c, "short");
     EXPECT_LE(started.at("expires_at").as_int64(), now_unix_ms() + 4000);
     const auto done = c.terminal(15s);
-    ASSERT_EQ(str(done, "state"), "failed") << json::serialize(done);
-    EXPECT_EQ(str(done.at("error").as_object(), "code"), "expired_token");
+    ASSERT_EQ(string_at(done, "state"), "failed") << json::serialize(done);
+    EXPECT_EQ(string_at(done.at("error").as_object(), "code"), "expired_token");
     EXPECT_FALSE(c.seen_states.empty()); // it did poll (authorization_pending) meanwhile
 }
 
@@ -403,13 +402,13 @@ TEST_F(LoginTest, SlowDownAddsFiveSecondsAndDiscoveryFallsBackToRfc8414) {
     LoginConnection c(m_daemon->socket_path());
     const auto started = start(c, "slow");
     // Google's spelling, verification_url, is accepted.
-    EXPECT_EQ(str(started, "verification_uri"), fault_base() + "/verify");
+    EXPECT_EQ(string_at(started, "verification_uri"), fault_base() + "/verify");
     EXPECT_TRUE(started.at("verification_uri_complete").is_null());
     const auto slow = c.next();
-    EXPECT_EQ(str(slow, "state"), "slow_down") << json::serialize(slow);
+    EXPECT_EQ(string_at(slow, "state"), "slow_down") << json::serialize(slow);
     EXPECT_EQ(slow.at("interval").as_int64(), 6);
     const auto done = c.terminal();
-    ASSERT_EQ(str(done, "state"), "succeeded") << json::serialize(done);
+    ASSERT_EQ(string_at(done, "state"), "succeeded") << json::serialize(done);
     EXPECT_TRUE(done.at("identity").is_null());
     const auto times = json::parse(http_call("GET", m_fault_port, "/times/device-slow").body)
                            .at("times")
@@ -419,7 +418,8 @@ TEST_F(LoginTest, SlowDownAddsFiveSecondsAndDiscoveryFallsBackToRfc8414) {
     // Discovery is cached with the credential, and the refresh uses its token endpoint.
     const auto r = rpc("credential.rotate", {{"name", "slow"}});
     EXPECT_TRUE(result_of(r)) << json::serialize(r);
-    EXPECT_EQ(str(fault_last("device-slow").at("form").as_object(), "refresh_token"), "rt-device");
+    EXPECT_EQ(string_at(fault_last("device-slow").at("form").as_object(), "refresh_token"),
+              "rt-device");
     EXPECT_EQ(error_code_of(rpc("credential.whoami", {{"name", "slow"}})), "no_id_token");
 }
 
@@ -442,18 +442,19 @@ TEST_F(LoginTest, CancelAndAClosedConnectionStopPolling) {
     {
         LoginConnection c(m_daemon->socket_path());
         const auto started = start(c, "pend");
-        ASSERT_EQ(str(c.next(), "state"), "waiting");
-        const auto r = c.call("login.cancel", {{"login_id", str(started, "login_id")}});
+        ASSERT_EQ(string_at(c.next(), "state"), "waiting");
+        const auto r = c.call("login.cancel", {{"login_id", string_at(started, "login_id")}});
         ASSERT_TRUE(result_of(r)) << json::serialize(r);
-        EXPECT_EQ(str(c.terminal(), "state"), "cancelled");
-        EXPECT_EQ(error_code_of(c.call("login.cancel", {{"login_id", str(started, "login_id")}})),
-                  "not_found");
+        EXPECT_EQ(string_at(c.terminal(), "state"), "cancelled");
+        EXPECT_EQ(
+            error_code_of(c.call("login.cancel", {{"login_id", string_at(started, "login_id")}})),
+            "not_found");
     }
     const int after_cancel = fault_count("device-pending");
     {
         LoginConnection c(m_daemon->socket_path());
         start(c, "pend");
-        ASSERT_EQ(str(c.next(), "state"), "waiting");
+        ASSERT_EQ(string_at(c.next(), "state"), "waiting");
         c.close();
     }
     // A new login for the credential is possible at once: the closed one is gone.
@@ -464,7 +465,8 @@ TEST_F(LoginTest, CancelAndAClosedConnectionStopPolling) {
             if (!result_of(r)) {
                 return false;
             }
-            c.call("login.cancel", {{"login_id", str(result_of(r)->as_object(), "login_id")}});
+            c.call("login.cancel",
+                   {{"login_id", string_at(result_of(r)->as_object(), "login_id")}});
             return true;
         },
         5s));
@@ -482,14 +484,15 @@ TEST_F(LoginTest, ARefusedRefreshAfterLoginAsksForCredLogin) {
                                      {"client_id", "c"}})));
     LoginConnection c(m_daemon->socket_path());
     start(c, "once");
-    ASSERT_EQ(str(c.terminal(), "state"), "succeeded");
+    ASSERT_EQ(string_at(c.terminal(), "state"), "succeeded");
     EXPECT_TRUE(get_token({{"name", "once"}}).token);
     // The provider refuses the refresh token: needs_login, and the hint is cred login.
     const auto r = rpc("credential.rotate", {{"name", "once"}});
     EXPECT_EQ(error_code_of(r), "needs_login") << json::serialize(r);
     EXPECT_NE(json::serialize(r).find("cred login once"), std::string::npos) << json::serialize(r);
-    EXPECT_EQ(str(fault_last("device-once").at("form").as_object(), "refresh_token"), "rt-once");
-    EXPECT_EQ(str(status_of("once"), "status"), "needs_login");
+    EXPECT_EQ(string_at(fault_last("device-once").at("form").as_object(), "refresh_token"),
+              "rt-once");
+    EXPECT_EQ(string_at(status_of("once"), "status"), "needs_login");
 }
 
 TEST_F(LoginTest, LoginParamsAreCheckedOnAddAndStart) {

@@ -36,11 +36,6 @@ using Clock = std::chrono::steady_clock;
 
 constexpr int lifetime_s = 30; // access tokens from the provider
 
-std::string str(const json::object& o, std::string_view key) {
-    const auto* v = o.if_contains(key);
-    return v && v->is_string() ? std::string(v->get_string()) : std::string{};
-}
-
 class LoginClientTest : public OidcLoginFixture {
 protected:
     static void SetUpTestSuite() { start_provider(lifetime_s); }
@@ -142,7 +137,7 @@ TEST_F(LoginClientTest, DeviceLoginShowsTheCodeWaitsAndSaysWhoLoggedIn) {
     EXPECT_EQ(c->out.find("\u2580"), std::string::npos) << "no QR code when stdout is a pipe";
 
     const auto page = browse(uri, {"--user-code", code});
-    ASSERT_NE(str(page, "body").find("Sign-in Success"), std::string::npos)
+    ASSERT_NE(string_at(page, "body").find("Sign-in Success"), std::string::npos)
         << json::serialize(page);
 
     const auto status = c->wait();
@@ -168,8 +163,8 @@ TEST_F(LoginClientTest, DeviceLoginShowsTheCodeWaitsAndSaysWhoLoggedIn) {
     const auto who_json = cred({"whoami", "dev", "--json"});
     ASSERT_EQ(who_json.exit_code(), 0) << who_json.describe();
     const auto claims = json::parse(who_json.out).as_object();
-    EXPECT_EQ(str(claims, "sub"), "alice");
-    EXPECT_EQ(str(claims, "name"), "dev");
+    EXPECT_EQ(string_at(claims, "sub"), "alice");
+    EXPECT_EQ(string_at(claims, "name"), "dev");
 }
 
 TEST_F(LoginClientTest, NoBrowserReadsThePastedRedirectUrl) {
@@ -180,7 +175,7 @@ TEST_F(LoginClientTest, NoBrowserReadsThePastedRedirectUrl) {
     ASSERT_NE(url.find("code_challenge_method=S256"), std::string::npos) << c->out;
     // Nothing listens (open_listener false): the browser stops at the redirect.
     const auto page = browse(url);
-    const std::string landed = str(page, "url");
+    const std::string landed = string_at(page, "url");
     ASSERT_EQ(landed.rfind("http://127.0.0.1:", 0), 0U) << json::serialize(page);
     ASSERT_NE(landed.find("code="), std::string::npos) << landed;
     const int exchanges = provider_requests("authorization_code"); // one provider per suite

@@ -31,10 +31,6 @@ protected:
         ::chmod(path.c_str(), 0700);
         return path;
     }
-    std::string str(const json::object& o, std::string_view key) const {
-        const auto* v = o.if_contains(key);
-        return v && v->is_string() ? std::string(v->get_string()) : std::string{};
-    }
 };
 
 TEST_F(ExecTest, ServesTheTokenACommandPrintsAsJson) {
@@ -79,8 +75,8 @@ TEST_F(ExecTest, AFailingCommandShowsItsClassAndARedactedFirstStderrLine) {
     ASSERT_EQ(cred({"add", "failing", "--kind", "exec", "--", cmd}).exit_code(), 0);
     ASSERT_TRUE(wait_for_status("failing", "error_class"));
     const auto s = status_of("failing");
-    EXPECT_EQ(str(s, "error_class"), "transient");
-    const auto error = str(s, "last_error");
+    EXPECT_EQ(string_at(s, "error_class"), "transient");
+    const auto error = string_at(s, "last_error");
     EXPECT_TRUE(contains(error, "exited with status 3")) << error;
     EXPECT_TRUE(contains(error, "login expired for [redacted] (run login)")) << error;
     EXPECT_FALSE(contains(error, "ABCDEFGHIJ")) << error;
@@ -93,7 +89,7 @@ TEST_F(ExecTest, ACommandPastItsDeadlineIsKilled) {
     ASSERT_EQ(cred({"add", "slowcmd", "--kind", "exec", "--timeout", "1", "--", cmd}).exit_code(),
               0);
     ASSERT_TRUE(wait_for_status("slowcmd", "error_class", 10s));
-    EXPECT_TRUE(contains(str(status_of("slowcmd"), "last_error"), "timed out"));
+    EXPECT_TRUE(contains(string_at(status_of("slowcmd"), "last_error"), "timed out"));
 }
 
 TEST_F(ExecTest, GarbageOutputAndAMissingProgramAreConfigurationErrors) {
@@ -104,8 +100,8 @@ TEST_F(ExecTest, GarbageOutputAndAMissingProgramAreConfigurationErrors) {
         0);
     for (const char* name : {"garbage", "missing"}) {
         ASSERT_TRUE(wait_for_status(name, "error_class")) << name;
-        EXPECT_EQ(str(status_of(name), "error_class"), "fix_configuration") << name;
-        EXPECT_EQ(str(status_of(name), "status"), "error") << name;
+        EXPECT_EQ(string_at(status_of(name), "error_class"), "fix_configuration") << name;
+        EXPECT_EQ(string_at(status_of(name), "status"), "error") << name;
     }
 }
 

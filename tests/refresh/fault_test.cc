@@ -17,21 +17,16 @@ using Clock = std::chrono::steady_clock;
 
 class FaultTest : public RefreshFixture {};
 
-std::string str(const json::object& o, std::string_view key) {
-    const auto* v = o.if_contains(key);
-    return v && v->is_string() ? std::string(v->get_string()) : std::string{};
-}
-
 TEST_F(FaultTest, ClientCredentialsSendsWhatTheRfcSaysAndServesTheToken) {
     ASSERT_TRUE(result_of(add_client_credentials("cc", fault_url("ok"))));
     const auto answer = get_token({{"name", "cc"}});
     EXPECT_TRUE(answer.is("ok-1")) << answer.describe();
     const auto last = fault_last("ok");
-    EXPECT_EQ(str(last.at("form").as_object(), "grant_type"), "client_credentials");
+    EXPECT_EQ(string_at(last.at("form").as_object(), "grant_type"), "client_credentials");
     // base64("app:s3cret-client")
-    EXPECT_EQ(str(last, "authorization"), "Basic YXBwOnMzY3JldC1jbGllbnQ=");
-    EXPECT_EQ(str(last, "accept"), "application/json");
-    EXPECT_EQ(str(status_of("cc"), "status"), "fresh");
+    EXPECT_EQ(string_at(last, "authorization"), "Basic YXBwOnMzY3JldC1jbGllbnQ=");
+    EXPECT_EQ(string_at(last, "accept"), "application/json");
+    EXPECT_EQ(string_at(status_of("cc"), "status"), "fresh");
 }
 
 TEST_F(FaultTest, RefreshTokenGrantWithClientSecretPost) {
@@ -43,11 +38,11 @@ TEST_F(FaultTest, RefreshTokenGrantWithClientSecretPost) {
                               {{"refresh_token", "rt-original"}, {"client_secret", "pst"}})));
     EXPECT_TRUE(get_token({{"name", "rt"}}).is("ok-1"));
     const auto form = fault_last("ok").at("form").as_object();
-    EXPECT_EQ(str(form, "grant_type"), "refresh_token");
-    EXPECT_EQ(str(form, "refresh_token"), "rt-original");
-    EXPECT_EQ(str(form, "client_id"), "app");
-    EXPECT_EQ(str(form, "client_secret"), "pst");
-    EXPECT_EQ(str(form, "scope"), "api offline_access");
+    EXPECT_EQ(string_at(form, "grant_type"), "refresh_token");
+    EXPECT_EQ(string_at(form, "refresh_token"), "rt-original");
+    EXPECT_EQ(string_at(form, "client_id"), "app");
+    EXPECT_EQ(string_at(form, "client_secret"), "pst");
+    EXPECT_EQ(string_at(form, "scope"), "api offline_access");
     EXPECT_TRUE(fault_last("ok").at("authorization").is_null());
 }
 
@@ -60,10 +55,10 @@ TEST_F(FaultTest, KeepsTheRefreshTokenWhenNoneIsReturnedAndUsesARotatedOne) {
     ASSERT_TRUE(get_token({{"name", "kept"}}).token);
     ASSERT_TRUE(get_token({{"name", "rotated"}}).token);
     EXPECT_EQ(cred({"rotate", "kept"}).exit_code(), 0);
-    EXPECT_EQ(str(fault_last("ok").at("form").as_object(), "refresh_token"), "rt-kept");
+    EXPECT_EQ(string_at(fault_last("ok").at("form").as_object(), "refresh_token"), "rt-kept");
     EXPECT_EQ(cred({"rotate", "rotated"}).exit_code(), 0);
     // The first answer rotated it to rt-1: that one is spent next, never rt-first again.
-    EXPECT_EQ(str(fault_last("rotate").at("form").as_object(), "refresh_token"), "rt-1");
+    EXPECT_EQ(string_at(fault_last("rotate").at("form").as_object(), "refresh_token"), "rt-1");
 }
 
 TEST_F(FaultTest, ReadsProviderQuirks) {
@@ -113,16 +108,16 @@ TEST_F(FaultTest, ClassesEveryFault) {
         const std::string name = std::string("f") + c.scenario;
         ASSERT_TRUE(wait_for_status(name, "error_class")) << c.scenario;
         const auto s = status_of(name);
-        EXPECT_EQ(str(s, "error_class"), c.error_class) << c.scenario;
-        EXPECT_EQ(str(s, "status"), c.status) << c.scenario;
-        EXPECT_FALSE(str(s, "last_error").empty()) << c.scenario;
+        EXPECT_EQ(string_at(s, "error_class"), c.error_class) << c.scenario;
+        EXPECT_EQ(string_at(s, "status"), c.status) << c.scenario;
+        EXPECT_FALSE(string_at(s, "last_error").empty()) << c.scenario;
         EXPECT_EQ(get_token({{"name", name}}).error, c.token_error) << c.scenario;
     }
     // Retry-After: 30 is honoured over the first backoff of about a second.
     const auto s429 = status_of("f429");
     EXPECT_GE(s429.at("next_refresh").as_int64() - now_unix_ms(), 25'000);
-    EXPECT_TRUE(contains(str(status_of("fhuge"), "last_error"), "larger than"));
-    EXPECT_TRUE(contains(str(status_of("fhang"), "last_error"), "timed out"));
+    EXPECT_TRUE(contains(string_at(status_of("fhuge"), "last_error"), "larger than"));
+    EXPECT_TRUE(contains(string_at(status_of("fhang"), "last_error"), "timed out"));
 }
 
 TEST_F(FaultTest, BacksOffSoRequestsStayBoundedWhateverClientsDo) {
@@ -154,7 +149,7 @@ TEST_F(FaultTest, RevokedRefreshTokenNeedsLoginAndIsNotRetried) {
         EXPECT_EQ(get_token({{"name", "revoked"}}).error, "needs_login");
     }
     EXPECT_EQ(fault_count("invalid_grant"), 1);
-    EXPECT_EQ(str(status_of("revoked"), "status"), "needs_login");
+    EXPECT_EQ(string_at(status_of("revoked"), "status"), "needs_login");
 }
 
 TEST_F(FaultTest, AHangingEndpointStallsNobodyElse) {
@@ -228,7 +223,7 @@ TEST_F(FaultTest, ASupersededRefreshCannotOverwriteANewerCredential) {
         },
         10s));
     EXPECT_TRUE(get_token({{"name", "moving"}}).is("ok-1"));
-    EXPECT_EQ(str(status_of("moving"), "status"), "fresh");
+    EXPECT_EQ(string_at(status_of("moving"), "status"), "fresh");
 }
 
 TEST_F(FaultTest, RotateRefreshesNowAndStatusSurvivesARestart) {
@@ -247,8 +242,8 @@ TEST_F(FaultTest, RotateRefreshesNowAndStatusSurvivesARestart) {
     EXPECT_TRUE(get_token({{"name", "rot"}}).is("ok-2"));
     EXPECT_EQ(fault_count("ok"), 2);
     const auto after = status_of("broken");
-    EXPECT_EQ(str(after, "error_class"), "transient");
-    EXPECT_EQ(str(after, "last_error"), str(before, "last_error"));
+    EXPECT_EQ(string_at(after, "error_class"), "transient");
+    EXPECT_EQ(string_at(after, "last_error"), string_at(before, "last_error"));
     const auto table = cred({"status"});
     EXPECT_TRUE(contains(table.out, "NEXT_REFRESH"));
     EXPECT_TRUE(contains(table.out, "HTTP 503"));
@@ -313,8 +308,8 @@ TEST_F(FaultTest, PlainHttpToANonLoopbackHostIsRefused) {
     ASSERT_TRUE(result_of(add_client_credentials("clear", "http://192.0.2.1/token")));
     ASSERT_TRUE(wait_for_status("clear", "error_class"));
     const auto s = status_of("clear");
-    EXPECT_EQ(str(s, "error_class"), "fix_configuration");
-    EXPECT_TRUE(contains(str(s, "last_error"), "--allow-insecure-http"));
+    EXPECT_EQ(string_at(s, "error_class"), "fix_configuration");
+    EXPECT_TRUE(contains(string_at(s, "last_error"), "--allow-insecure-http"));
 }
 
 } // namespace

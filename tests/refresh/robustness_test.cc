@@ -22,14 +22,10 @@ using Clock = std::chrono::steady_clock;
 
 class RobustnessTest : public RefreshFixture {
 protected:
-    std::string str(const json::object& o, std::string_view key) const {
-        const auto* v = o.if_contains(key);
-        return v && v->is_string() ? std::string(v->get_string()) : std::string{};
-    }
     std::string last_refresh_token(const std::string& scenario) const {
         const auto last = fault_last(scenario);
         const auto* form = last.if_contains("form");
-        return form && form->is_object() ? str(form->as_object(), "refresh_token") : "";
+        return form && form->is_object() ? string_at(form->as_object(), "refresh_token") : "";
     }
 };
 
@@ -48,7 +44,8 @@ TEST_F(RobustnessTest, AFailedCommitIsRetriedNotTheRefresh) {
                               {{"token_url", fault_url("rotate", 3600)}, {"client_id", "app"}},
                               {{"refresh_token", "rt-first"}})));
     ASSERT_TRUE(wait_until(
-        [&] { return contains(str(status_of("durable"), "last_error"), "not stored"); }, 10s));
+        [&] { return contains(string_at(status_of("durable"), "last_error"), "not stored"); },
+        10s));
     EXPECT_EQ(get_token({{"name", "durable"}}).error, "refresh_failed");
     // Retried (the first retry comes about a second later) and failing again…
     ASSERT_TRUE(wait_until(
@@ -65,7 +62,7 @@ TEST_F(RobustnessTest, AFailedCommitIsRetriedNotTheRefresh) {
     ASSERT_TRUE(wait_until([&] { return get_token({{"name", "durable"}}).is("rotate-1"); }, 15s));
     EXPECT_EQ(fault_count("rotate"), 1);
     const auto s = status_of("durable");
-    EXPECT_EQ(str(s, "status"), "fresh");
+    EXPECT_EQ(string_at(s, "status"), "fresh");
     EXPECT_TRUE(s.at("last_error").is_null()) << s;
     // The next refresh spends the token the provider rotated to, and that survives a restart.
     EXPECT_EQ(cred({"rotate", "durable"}).exit_code(), 0);
@@ -123,8 +120,9 @@ TEST_F(RobustnessTest, AGrantThatArrivesExpiredIsBackedOff) {
     // Attempts at about 0, 1 and 3 s.
     EXPECT_LE(fault_count("ok"), 4);
     const auto s = status_of("brief");
-    EXPECT_EQ(str(s, "error_class"), "transient");
-    EXPECT_TRUE(contains(str(s, "last_error"), "too soon to serve")) << str(s, "last_error");
+    EXPECT_EQ(string_at(s, "error_class"), "transient");
+    EXPECT_TRUE(contains(string_at(s, "last_error"), "too soon to serve"))
+        << string_at(s, "last_error");
 }
 
 // expires_in counts from when the request was sent: a slow answer (1.5 s here) does not
@@ -174,7 +172,7 @@ TEST_F(RobustnessTest, ANewRefreshTokenWinsOverARefreshOfTheOldOneInFlight) {
     ASSERT_TRUE(wait_until([&] { return last_refresh_token("slow-rotate") == "rt-new"; }, 10s));
     EXPECT_TRUE(get_token({{"name", "moving"}}).is("slow-rotate-2"));
     const auto s = status_of("moving");
-    EXPECT_EQ(str(s, "status"), "fresh");
+    EXPECT_EQ(string_at(s, "status"), "fresh");
     EXPECT_TRUE(s.at("last_error").is_null());
     EXPECT_EQ(cred({"rotate", "moving"}).exit_code(), 0);
     EXPECT_EQ(last_refresh_token("slow-rotate"), "rt-slow-2");
@@ -192,7 +190,7 @@ TEST_F(RobustnessTest, RemovedDuringARefreshAndAddedAgainWorks) {
     ASSERT_TRUE(result_of(add_client_credentials("gone", fault_url("ok", 3600))));
     EXPECT_TRUE(get_token({{"name", "gone"}}).is("ok-1"));
     const auto s = status_of("gone");
-    EXPECT_EQ(str(s, "status"), "fresh");
+    EXPECT_EQ(string_at(s, "status"), "fresh");
     EXPECT_TRUE(s.at("last_error").is_null());
     EXPECT_EQ(s.at("failures").as_int64(), 0);
 }

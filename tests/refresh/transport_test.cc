@@ -15,11 +15,6 @@ namespace {
 
 namespace json = boost::json;
 
-std::string str(const json::object& o, std::string_view key) {
-    const auto* v = o.if_contains(key);
-    return v && v->is_string() ? std::string(v->get_string()) : std::string{};
-}
-
 // A CA, a certificate from it for idp.test, localhost and 127.0.0.1 (server.pem), and one
 // for other.test only (wrong.pem), written into `dir`.
 bool make_certificates(const std::string& dir, std::string& why) {
@@ -77,7 +72,7 @@ protected:
     }
     // Waits until the credential's last_error mentions `text`; its status then.
     json::object wait_for_error(const std::string& name, const std::string& text) const {
-        wait_until([&] { return contains(str(status_of(name), "last_error"), text); }, 10s);
+        wait_until([&] { return contains(string_at(status_of(name), "last_error"), text); }, 10s);
         return status_of(name);
     }
 
@@ -105,11 +100,11 @@ TEST_F(TransportTest, WithoutTheCaTheCertificateIsNotAcceptedAndStatusSaysWhy) {
     // The fixture's daemon trusts the system store only.
     ASSERT_TRUE(result_of(add_client_credentials("untrusted", https_url("127.0.0.1", m_tls_port))));
     const auto s = wait_for_error("untrusted", "certificate not accepted");
-    const auto error = str(s, "last_error");
+    const auto error = string_at(s, "last_error");
     EXPECT_TRUE(contains(error, "unable to get local issuer certificate")) << error;
     EXPECT_TRUE(contains(error, "--ca-file")) << error;
     // Transient: adding the CA to the trust store fixes it without touching the credential.
-    EXPECT_EQ(str(s, "error_class"), "transient");
+    EXPECT_EQ(string_at(s, "error_class"), "transient");
     EXPECT_EQ(get_token({{"name", "untrusted"}}).error, "refresh_failed");
 }
 
@@ -120,10 +115,11 @@ TEST_F(TransportTest, ACertificateForAnotherNameIsRefused) {
     restart(with({"--ca-file", ca()}));
     ASSERT_TRUE(result_of(add_client_credentials("by-name", https_url("localhost", port))));
     ASSERT_TRUE(result_of(add_client_credentials("by-address", https_url("127.0.0.1", port))));
-    EXPECT_TRUE(contains(str(wait_for_error("by-name", "certificate not accepted"), "last_error"),
-                         "hostname mismatch"));
     EXPECT_TRUE(
-        contains(str(wait_for_error("by-address", "certificate not accepted"), "last_error"),
+        contains(string_at(wait_for_error("by-name", "certificate not accepted"), "last_error"),
+                 "hostname mismatch"));
+    EXPECT_TRUE(
+        contains(string_at(wait_for_error("by-address", "certificate not accepted"), "last_error"),
                  "IP address mismatch"));
     EXPECT_FALSE(get_token({{"name", "by-name"}}).token);
 }
@@ -136,16 +132,17 @@ TEST_F(TransportTest, AMissingCaFileIsFinalButAnUnreadableOneIsRetriedUntilFixed
     std::filesystem::remove(file);
     ASSERT_TRUE(result_of(add_client_credentials("gone", https_url("127.0.0.1", m_tls_port))));
     const auto gone = wait_for_error("gone", "no such file");
-    EXPECT_EQ(str(gone, "error_class"), "fix_configuration");
-    EXPECT_TRUE(contains(str(gone, "last_error"), file)) << str(gone, "last_error");
+    EXPECT_EQ(string_at(gone, "error_class"), "fix_configuration");
+    EXPECT_TRUE(contains(string_at(gone, "last_error"), file)) << string_at(gone, "last_error");
     // There but unreadable as PEM (a half-written update): retried, and fixed by itself.
     std::ofstream(file) << "not a certificate\n";
     ASSERT_TRUE(result_of(add_client_credentials("broken", https_url("127.0.0.1", m_tls_port))));
     const auto broken = wait_for_error("broken", "cannot load");
-    EXPECT_EQ(str(broken, "error_class"), "transient");
+    EXPECT_EQ(string_at(broken, "error_class"), "transient");
     std::filesystem::copy_file(ca(), file, std::filesystem::copy_options::overwrite_existing);
-    EXPECT_TRUE(wait_until([&] { return str(status_of("broken"), "status") == "fresh"; }, 15s))
-        << str(status_of("broken"), "last_error");
+    EXPECT_TRUE(
+        wait_until([&] { return string_at(status_of("broken"), "status") == "fresh"; }, 15s))
+        << string_at(status_of("broken"), "last_error");
     EXPECT_TRUE(get_token({{"name", "broken"}}).token);
 }
 
@@ -162,11 +159,12 @@ TEST_F(TransportTest, HttpsGoesThroughAnAuthenticatingProxyAndNoProxyBypassesIt)
     ASSERT_TRUE(result_of(add_client_credentials("proxied", https_url("idp.test", m_tls_port))));
     const auto answer = get_token({{"name", "proxied"}});
     EXPECT_TRUE(answer.is("ok-1"))
-        << answer.describe() << " " << str(status_of("proxied"), "last_error");
+        << answer.describe() << " " << string_at(status_of("proxied"), "last_error");
     ASSERT_TRUE(
         result_of(add_client_credentials("direct", https_url("sso.bypass.test", m_tls_port))));
     const auto direct = wait_for_error("direct", "cannot resolve sso.bypass.test");
-    EXPECT_TRUE(contains(str(direct, "last_error"), "cannot resolve")) << str(direct, "last_error");
+    EXPECT_TRUE(contains(string_at(direct, "last_error"), "cannot resolve"))
+        << string_at(direct, "last_error");
 
     const auto seen = json::parse(http_call("GET", proxy_port, "/seen").body).as_object();
     const auto& connects = seen.at("connects").as_array();

@@ -18,11 +18,6 @@ using Clock = std::chrono::steady_clock;
 
 class WatchTest : public RefreshFixture {};
 
-std::string str(const json::object& o, std::string_view key) {
-    const auto* v = o.if_contains(key);
-    return v && v->is_string() ? std::string(v->get_string()) : std::string{};
-}
-
 // The params of the next token.changed notification on `c` that satisfies `want`, or
 // an empty object if none came before the deadline.
 template <class Want>
@@ -35,7 +30,7 @@ json::object next_event(RpcClient& c, Want want, std::chrono::milliseconds deadl
             break;
         }
         const auto v = parse_json(r.line);
-        if (!v.is_object() || str(v.as_object(), "method") != "token.changed") {
+        if (!v.is_object() || string_at(v.as_object(), "method") != "token.changed") {
             continue;
         }
         const auto& params = v.as_object().at("params").as_object();
@@ -71,15 +66,15 @@ TEST_F(WatchTest, AWatcherOfOneCredentialIsToldOfEachRefreshWithTheTokenOnlyWhen
         // Another credential's refresh is not this watcher's business.
         ASSERT_TRUE(result_of(rpc("credential.rotate", {{"name", "other"}})));
         const auto newer = [&](const json::object& p) {
-            EXPECT_EQ(str(p, "name"), "cc");
-            return str(p, "status") == "fresh" && generation_of(p) > seen;
+            EXPECT_EQ(string_at(p, "name"), "cc");
+            return string_at(p, "status") == "fresh" && generation_of(p) > seen;
         };
         const auto got = next_event(with_token, newer);
         ASSERT_FALSE(got.empty()) << "no notification after rotate " << round;
         EXPECT_TRUE(got.at("expires_at").is_number());
         ASSERT_TRUE(got.contains("token"));
         const auto answer = get_token({{"name", "cc"}});
-        EXPECT_TRUE(answer.is(str(got, "token"))) << answer.describe();
+        EXPECT_TRUE(answer.is(string_at(got, "token"))) << answer.describe();
         const auto plain = next_event(without, newer);
         ASSERT_FALSE(plain.empty());
         EXPECT_FALSE(plain.contains("token"));
@@ -100,13 +95,13 @@ TEST_F(WatchTest, AWatcherOfAllSeesAddsAndRemovesAndOthersSeeNothing) {
 
     add_static({"s1", "https://git.example.com/", make_token("watch")});
     const auto added = next_event(watcher, [](const json::object&) { return true; });
-    EXPECT_EQ(str(added, "name"), "s1");
-    EXPECT_EQ(str(added, "status"), "fresh");
+    EXPECT_EQ(string_at(added, "name"), "s1");
+    EXPECT_EQ(string_at(added, "status"), "fresh");
     EXPECT_FALSE(added.contains("token"));
     ASSERT_TRUE(result_of(rpc("credential.remove", {{"name", "s1"}})));
     const auto removed = next_event(watcher, [](const json::object&) { return true; });
-    EXPECT_EQ(str(removed, "name"), "s1");
-    EXPECT_EQ(str(removed, "status"), "removed");
+    EXPECT_EQ(string_at(removed, "name"), "s1");
+    EXPECT_EQ(string_at(removed, "status"), "removed");
     EXPECT_TRUE(removed.at("generation").is_null());
 
     // Both events were dispatched before the watcher saw them: a notification for the
@@ -186,9 +181,9 @@ TEST_F(WatchTest, AWatcherOfAllKeepsItsConnectionThrough1000RefreshesWhileItsReq
     // Per credential, the "ok-N" numbers of the tokens notified, in order.
     std::map<std::string, std::vector<int>> tokens;
     const auto note = [&](const json::object& p) {
-        const auto t = str(p, "token");
+        const auto t = string_at(p, "token");
         if (t.starts_with("ok-")) {
-            tokens[str(p, "name")].push_back(std::stoi(t.substr(3)));
+            tokens[string_at(p, "name")].push_back(std::stoi(t.substr(3)));
         }
     };
     bool answered = false;
@@ -266,7 +261,7 @@ TEST_F(WatchTest, NotificationsInterleaveWithPipelinedAnswersAsWholeLines) {
             EXPECT_EQ(o.at("id").to_number<std::int64_t>(), 1000 + answers) << "answers in order";
             ++answers;
         } else {
-            EXPECT_EQ(str(o, "method"), "token.changed");
+            EXPECT_EQ(string_at(o, "method"), "token.changed");
             ++notifications;
         }
     }
@@ -296,7 +291,7 @@ TEST_F(WatchIdleTest, TheIdleTimeoutDoesNotCloseAWatcher) {
     // …the watcher still gets its notifications and answers.
     add_static({"late", "https://late.example.com/", make_token("watch")});
     const auto got = next_event(watcher, [](const json::object&) { return true; });
-    EXPECT_EQ(str(got, "name"), "late");
+    EXPECT_EQ(string_at(got, "name"), "late");
     EXPECT_TRUE(result_of(watcher.call("daemon.info")));
 }
 

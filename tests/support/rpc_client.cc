@@ -217,4 +217,9 @@ json::value parse_json(std::string_view line) {
     return v;
 }
 
+std::string string_at(const boost::json::object& o, std::string_view key) {
+    const auto* v = o.if_contains(key);
+    return v && v->is_string() ? std::string(v->get_string()) : std::string{};
+}
+
 } // namespace credd::test

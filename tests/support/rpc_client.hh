@@ -77,6 +77,8 @@ std::string error_code_of(const boost::json::value& response);
 std::int64_t jsonrpc_code_of(const boost::json::value& response);
 // The result member, or nullptr for an error response.
 const boost::json::value* result_of(const boost::json::value& response);
+// o[key] when it is a string, else "" (absent, null or another type).
+std::string string_at(const boost::json::object& o, std::string_view key);
 // Parses a line; a null value if it is not JSON.
 boost::json::value parse_json(std::string_view line);
 

@@ -138,6 +138,20 @@ void Refresher::drop_state(const std::string& name) {
     }
 }
 
+// A held result whose credential changed meanwhile (re-added, new secrets): it must not
+// be stored over the new material, so the provider's rotated refresh token in it is lost;
+// `say` logs that (nothing secret).
+void Refresher::drop_uncommitted(State& s, const std::string& name, bool say) {
+    if (say) {
+        spdlog::info("credential {}: stored refresh result dropped: the credential changed "
+                     "meanwhile; the refresh token the provider rotated to is discarded",
+                     name);
+    }
+    s.uncommitted.reset();
+    s.commit_failures = 0;
+    s.store_error.reset();
+}
+
 void Refresher::clear_spread(State& s) {
     if (s.spread) {
         s.spread = false;
@@ -195,12 +209,7 @@ void Refresher::on_changed(const std::string& name) {
     // the new one is made then.
     if (!s.in_flight) {
         if (s.uncommitted && s.uncommitted->generation != r->generation) {
-            spdlog::info("credential {}: stored refresh result dropped: the credential changed "
-                         "meanwhile; the refresh token the provider rotated to is discarded",
-                         name);
-            s.uncommitted.reset();
-            s.commit_failures = 0;
-            s.store_error.reset();
+            drop_uncommitted(s, name, true);
         }
         schedule(name);
     }
@@ -625,14 +634,7 @@ void Refresher::committed(const std::string& name, bool succeeded, bool rotated,
     if (!result && result.error() == Errc::superseded) {
         // The credential changed under the refresh: its result, rotated refresh token
         // included, is dropped, and its waiters start over on the new material.
-        if (s.uncommitted && rotated) {
-            spdlog::info("credential {}: stored refresh result dropped: the credential changed "
-                         "meanwhile; the refresh token the provider rotated to is discarded",
-                         name);
-        }
-        s.uncommitted.reset();
-        s.commit_failures = 0;
-        s.store_error.reset();
+        drop_uncommitted(s, name, s.uncommitted && rotated);
         auto waiters = std::move(s.waiters);
         schedule(name);
         for (auto& w : waiters) {

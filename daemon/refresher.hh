@@ -99,6 +99,7 @@ private:
     void launch(const std::string& name);
     void pump();
     void clear_spread(State& s);
+    void drop_uncommitted(State& s, const std::string& name, bool say);
     void retry_commit(const std::string& name);
     void finish(const std::string& name, std::uint64_t generation, RefreshOutcome outcome);
     void committed(const std::string& name, bool succeeded, bool rotated,

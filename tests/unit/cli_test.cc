@@ -17,6 +17,7 @@
 
 #include "argument_values.hh"
 #include "cli.hh"
+#include "cli_parsing.hh"
 #include "connection.hh"
 #include "credential_table.hh"
 #include "daemon_client.hh"
@@ -33,23 +34,9 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr UnixMs test_now = 1'700'000'000'000;
-
-Result<cli::Invocation> parse(std::vector<std::string_view> args) {
-    return cli::parse_command_line(args, cli::ParseEnv{test_now});
-}
-
-template <class C>
-C parse_as(std::vector<std::string_view> args) {
-    auto invocation = parse(std::move(args));
-    EXPECT_TRUE(invocation.has_value());
-    if (!invocation) {
-        return C{};
-    }
-    EXPECT_TRUE(std::holds_alternative<C>(invocation->command));
-    const C* command = std::get_if<C>(&invocation->command);
-    return command ? *command : C{};
-}
+using test::parse;
+using test::parse_as;
+using test::test_now;
 
 Errc parse_error(std::vector<std::string_view> args) {
     auto invocation = parse(std::move(args));

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cli.hh"
+#include "cli_parsing.hh"
 #include "connection.hh"
 #include "exit_code.hh"
 #include "login_command.hh"
@@ -28,20 +29,9 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr UnixMs test_now = 1'700'000'000'000;
-
-Result<cli::Invocation> parse(std::vector<std::string_view> args) {
-    return cli::parse_command_line(args, cli::ParseEnv{test_now});
-}
-
-template <class C>
-C parse_as(std::vector<std::string_view> args) {
-    auto invocation = parse(std::move(args));
-    EXPECT_TRUE(invocation) << (invocation ? "" : invocation.error().message);
-    const C* command = invocation ? std::get_if<C>(&invocation->command) : nullptr;
-    EXPECT_NE(command, nullptr);
-    return command ? *command : C{};
-}
+using test::parse;
+using test::parse_as;
+using test::test_now;
 
 std::string parse_failure(std::vector<std::string_view> args) {
     auto invocation = parse(std::move(args));

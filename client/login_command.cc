@@ -442,7 +442,8 @@ std::optional<ExitCode> LoginSession::on_line(std::string_view line) {
         return on_start_result(result->get_object());
     }
     if (id == 2 && !result && m_phase == Phase::waiting) {
-        // login.complete refused what was pasted (no code in it, a wrong state).
+        // login.complete refused what was pasted (no code in it); a wrong state is not
+        // refused here but ends the login with state_mismatch in login.progress.
         const Error error = result.error();
         abandon(error, login_failure_exit(code_name(error.code)));
         return std::nullopt;

@@ -130,19 +130,6 @@ protected:
         return n ? static_cast<int>(n->as_int64()) : 0;
     }
 
-    // Runs the scripted browser on `url`; its final {"url","status","body"}.
-    json::object browse(const std::string& url, std::vector<std::string> extra = {}) const {
-        std::vector<std::string> argv{find_program("node"), CREDD_LOGIN_DIR "/browser.mjs", url};
-        argv.insert(argv.end(), extra.begin(), extra.end());
-        ProcessOptions o;
-        o.argv = std::move(argv);
-        o.deadline = 20s;
-        const auto r = run_process(o);
-        boost::system::error_code ec;
-        auto v = json::parse(r.out, ec);
-        return !ec && v.is_object() ? v.get_object() : json::object{{"error", r.describe()}};
-    }
-
     json::value add_login(const std::string& name, const std::string& kind, json::object params) {
         return rpc("credential.add", {{"name", name}, {"kind", kind}, {"params", params}});
     }

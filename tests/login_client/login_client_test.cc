@@ -59,19 +59,6 @@ protected:
         return c;
     }
 
-    // Runs the scripted browser on `url`; its final {"url","status","body"}.
-    json::object browse(const std::string& url, std::vector<std::string> extra = {}) const {
-        std::vector<std::string> argv{find_program("node"), CREDD_LOGIN_DIR "/browser.mjs", url};
-        argv.insert(argv.end(), extra.begin(), extra.end());
-        ProcessOptions o;
-        o.argv = std::move(argv);
-        o.deadline = 20s;
-        const auto r = run_process(o);
-        boost::system::error_code ec;
-        auto v = json::parse(r.out, ec);
-        return !ec && v.is_object() ? v.get_object() : json::object{{"error", r.describe()}};
-    }
-
     // `cred add` as a user types it; its exit status is checked.
     void cred_add(std::vector<std::string> args) const {
         args.insert(args.begin(), "add");

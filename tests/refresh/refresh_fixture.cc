@@ -6,6 +6,7 @@
 
 #include <boost/json/parse.hpp>
 
+#include "process.hh"
 #include "wait_until.hh"
 
 namespace credd::test {
@@ -106,6 +107,19 @@ void OidcLoginFixture::SetUp() {
     RefreshFixture::SetUp();
     m_issuer = std::string(s_oidc->info().at("issuer").as_string());
     m_control = port_of(std::string(s_oidc->info().at("control").as_string()));
+}
+
+boost::json::object OidcLoginFixture::browse(const std::string& url,
+                                             std::vector<std::string> extra) const {
+    std::vector<std::string> argv{find_program("node"), CREDD_LOGIN_DIR "/browser.mjs", url};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    ProcessOptions o;
+    o.argv = std::move(argv);
+    o.deadline = 20s;
+    const auto r = run_process(o);
+    boost::system::error_code ec;
+    auto v = boost::json::parse(r.out, ec);
+    return !ec && v.is_object() ? v.get_object() : boost::json::object{{"error", r.describe()}};
 }
 
 } // namespace credd::test

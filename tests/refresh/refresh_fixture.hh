@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
@@ -53,6 +54,10 @@ protected:
     static void stop_provider();
     // Skips the test, saying why, when oidc-provider is not installed (npm ci).
     void SetUp() override;
+    // Runs the scripted browser (tests/login/browser.mjs) on `url`, following redirects
+    // and filling the provider's pages; its final {"url","status","body"}, or
+    // {"error": …} if it failed.
+    boost::json::object browse(const std::string& url, std::vector<std::string> extra = {}) const;
 
     static LineServer* s_oidc;
     std::string m_issuer; // http://127.0.0.1:PORT

@@ -266,14 +266,9 @@ TEST_F(SocketDirRefusal, OverlongSocketPathIsRefused) {
 // service is idle): a credd started by hand must not take it over.
 TEST_F(SocketDirRefusal, SocketSomeoneElseListensOnIsRefusedAndLeftAlone) {
     ASSERT_EQ(::mkdir(m_dirs.socket_dir().c_str(), 0700), 0);
-    const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    ASSERT_GE(fd, 0);
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
     const std::string path = m_dirs.socket();
-    std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
-    ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-    ASSERT_EQ(::listen(fd, 8), 0);
+    const int fd = listen_unix(path, 8);
+    ASSERT_GE(fd, 0) << path;
     struct stat before {};
     ASSERT_EQ(::lstat(path.c_str(), &before), 0);
 
@@ -286,9 +281,7 @@ TEST_F(SocketDirRefusal, SocketSomeoneElseListensOnIsRefusedAndLeftAlone) {
     ASSERT_EQ(::lstat(path.c_str(), &after), 0) << "the socket file was removed";
     EXPECT_EQ(after.st_ino, before.st_ino) << "the socket file was replaced";
     // Still ours: a connection reaches our listening socket.
-    const int client = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    EXPECT_EQ(::connect(client, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-    ::close(client);
+    EXPECT_TRUE(RpcClient(path).connected());
     ::close(fd);
 }
 

@@ -322,12 +322,8 @@ class CannedDaemon {
 public:
     CannedDaemon(std::string path, std::vector<std::string> answers)
         : m_path(std::move(path)), m_answers(std::move(answers)) {
-        m_fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        sockaddr_un addr{};
-        addr.sun_family = AF_UNIX;
-        m_path.copy(addr.sun_path, sizeof addr.sun_path - 1);
-        EXPECT_EQ(::bind(m_fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-        EXPECT_EQ(::listen(m_fd, 4), 0);
+        m_fd = listen_unix(m_path, 4);
+        EXPECT_GE(m_fd, 0) << m_path;
         m_thread = std::thread([this] { serve(); });
     }
     ~CannedDaemon() {

@@ -77,6 +77,9 @@ std::string error_code_of(const boost::json::value& response);
 std::int64_t jsonrpc_code_of(const boost::json::value& response);
 // The result member, or nullptr for an error response.
 const boost::json::value* result_of(const boost::json::value& response);
+// A listening Unix stream socket bound to `path` (close-on-exec), for stand-in servers;
+// -1 if it cannot be made. The caller closes it.
+int listen_unix(const std::string& path, int backlog);
 // o[key] when it is a string, else "" (absent, null or another type).
 std::string string_at(const boost::json::object& o, std::string_view key);
 // Parses a line; a null value if it is not JSON.

@@ -24,6 +24,7 @@
 #include "daemon_launcher.hh"
 #include "exit_code.hh"
 #include "protocol.hh"
+#include "rpc_client.hh"
 #include "secret_input.hh"
 #include "secret_request.hh"
 #include "table.hh"
@@ -412,12 +413,8 @@ private:
 class OneShotServer {
 public:
     OneShotServer(const std::string& path, std::string answer) {
-        m_fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        sockaddr_un address{};
-        address.sun_family = AF_UNIX;
-        path.copy(address.sun_path, sizeof address.sun_path - 1);
-        EXPECT_EQ(::bind(m_fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
-        EXPECT_EQ(::listen(m_fd, 4), 0);
+        m_fd = test::listen_unix(path, 4);
+        EXPECT_GE(m_fd, 0) << path;
         m_thread = std::thread([this, answer = std::move(answer)] { serve(answer); });
     }
     ~OneShotServer() {

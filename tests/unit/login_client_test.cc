@@ -23,6 +23,7 @@
 #include "login_command.hh"
 #include "qr_code.hh"
 #include "qr_encoder.hh"
+#include "rpc_client.hh"
 
 namespace credd {
 namespace {
@@ -237,12 +238,8 @@ TEST(LoginOutcome, DeniedExpiredAndWrongStateMeanLogInAgain) {
 class ScriptedServer {
 public:
     ScriptedServer(std::string path, std::string script) : m_path(std::move(path)) {
-        m_fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        sockaddr_un address{};
-        address.sun_family = AF_UNIX;
-        m_path.copy(address.sun_path, sizeof address.sun_path - 1);
-        EXPECT_EQ(::bind(m_fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
-        EXPECT_EQ(::listen(m_fd, 1), 0);
+        m_fd = test::listen_unix(m_path, 1);
+        EXPECT_GE(m_fd, 0) << m_path;
         m_thread = std::thread([this, script = std::move(script)] {
             const int client = ::accept(m_fd, nullptr, nullptr);
             EXPECT_EQ(::write(client, script.data(), script.size()),

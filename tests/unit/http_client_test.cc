@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "http_client.hh"
+#include "wait_until.hh"
 
 namespace credd {
 namespace {
@@ -39,17 +40,6 @@ struct HangingLookup {
         released_cv.notify_all();
     }
 };
-
-bool wait_for(const std::function<bool()>& condition, std::chrono::milliseconds deadline) {
-    const auto end = std::chrono::steady_clock::now() + deadline;
-    while (!condition()) {
-        if (std::chrono::steady_clock::now() > end) {
-            return false;
-        }
-        std::this_thread::sleep_for(5ms);
-    }
-    return true;
-}
 
 HttpRequest request_to(const std::string& url) {
     HttpRequest r;
@@ -85,8 +75,8 @@ TEST(HttpClient, AHangingNameLookupEndsAtTheRequestDeadline) {
     EXPECT_EQ(lookup->started.load(), 1);
     // The client and its io_context are gone; the answer arriving now must touch neither.
     lookup->release();
-    EXPECT_TRUE(wait_for([&] { return lookup->returned.load() == 1; }, 5s));
-    EXPECT_TRUE(wait_for([&] { return lookup.use_count() == 1; }, 5s))
+    EXPECT_TRUE(test::wait_until([&] { return lookup->returned.load() == 1; }, 5s));
+    EXPECT_TRUE(test::wait_until([&] { return lookup.use_count() == 1; }, 5s))
         << "the lookup thread did not finish";
 }
 
@@ -102,7 +92,7 @@ TEST(HttpClient, AnAnswerAfterTheDeadlineWhileTheClientLivesIsDropped) {
     io.run_for(2s);
     ASSERT_EQ(answers, 1);
     lookup->release();
-    ASSERT_TRUE(wait_for([&] { return lookup->returned.load() == 1; }, 5s));
+    ASSERT_TRUE(test::wait_until([&] { return lookup->returned.load() == 1; }, 5s));
     io.restart();
     io.run_for(300ms);
     EXPECT_EQ(answers, 1) << "a late answer completed the request twice";

@@ -12,6 +12,7 @@
 #include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
 
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -280,7 +281,8 @@ TEST(ConnectionNextLine, HandsOutEachLineOfOneReadThenReportsTheHangUp) {
             if (*next) {
                 lines.emplace_back(**next);
             } else {
-                ::usleep(1000); // nothing yet: the test polls, the client poll(2)s
+                pollfd p{connection->fd(), POLLIN, 0}; // nothing yet: wait for more
+                ::poll(&p, 1, deadline.remaining_ms());
             }
         }
         EXPECT_EQ(lines, (std::vector<std::string>{"{\"id\":1,\"result\":{}}",
